@@ -1,0 +1,8 @@
+"""`flask courses ...` commands."""
+
+import click
+
+
+@click.group("courses", help="Manage courses.")
+def courses() -> None:
+    pass

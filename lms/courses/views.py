@@ -1,0 +1,5 @@
+"""Pages of this feature."""
+
+from flask import Blueprint
+
+bp = Blueprint("courses", __name__)
