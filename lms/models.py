@@ -2,7 +2,7 @@
 
 from lms.audit.models import AuditEvent
 from lms.auth.models import Invitation, PasswordResetToken, RoleGrant, User
-from lms.courses.models import Course, CourseVersion, CourseVersionTag
+from lms.courses.models import Course, CourseMedia, CourseVersion, CourseVersionTag
 from lms.db import Base
 from lms.learning.models import Answer, Completion, Enrolment, LessonProgress, Reflection
 from lms.orgs.models import Branch, Headcount, Organisation, SiteSetting
@@ -14,6 +14,7 @@ __all__ = [
     "Branch",
     "Completion",
     "Course",
+    "CourseMedia",
     "CourseVersion",
     "CourseVersionTag",
     "Enrolment",

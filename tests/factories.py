@@ -9,6 +9,7 @@ from argon2 import PasswordHasher
 from sqlalchemy.orm import Session
 
 from lms.auth.models import RoleGrant, User
+from lms.courses.models import Course, CourseVersion, CourseVersionTag
 from lms.orgs.models import Branch, Organisation
 
 _session: Session | None = None
@@ -88,3 +89,135 @@ class RoleGrantFactory(BaseFactory):
     user = factory.SubFactory(UserFactory)
     role = "author"
     organisation = None
+
+
+def sample_content(slug: str, tags: list[str] | None = None, languages: tuple[str, ...] = ("en",)) -> dict:
+    """A small published-content document (docs/published-content.md): one module, two lessons,
+    a text block, a reflection and a two-question knowledge check."""
+    localized = {}
+    for lang in languages:
+        localized[lang] = {
+            "title": f"{slug} [{lang}]",
+            "summary": f"Summary of {slug}",
+            "objectives": ["Know one thing", "Do another"],
+            "audience": "All staff and volunteers",
+            "help_html": "<p>Talk to your focal point.</p>",
+            "content_note": None,
+            "estimated_minutes": 35,
+            "fallback_keys": [],
+            "modules": [
+                {
+                    "id": "module-one",
+                    "title": "Module one",
+                    "lessons": [
+                        {
+                            "id": "lesson-one",
+                            "title": "Lesson one",
+                            "blocks": [
+                                {"type": "text", "id": "intro-text", "body_html": "<p>Hello.</p>"},
+                                {
+                                    "type": "reflection",
+                                    "id": "first-thoughts",
+                                    "prompt": "What do you think?",
+                                    "hint": None,
+                                },
+                            ],
+                        },
+                        {
+                            "id": "lesson-two",
+                            "title": "Lesson two",
+                            "blocks": [
+                                {
+                                    "type": "knowledge_check",
+                                    "id": "check-one",
+                                    "title": None,
+                                    "questions": [
+                                        {
+                                            "id": "q-listen",
+                                            "kind": "single",
+                                            "prompt": "Which helps most?",
+                                            "options": [
+                                                {
+                                                    "id": "listen",
+                                                    "text": "Listening",
+                                                    "correct": True,
+                                                    "feedback": "Yes.",
+                                                },
+                                                {
+                                                    "id": "advise",
+                                                    "text": "Advising",
+                                                    "correct": False,
+                                                    "feedback": "No.",
+                                                },
+                                            ],
+                                        },
+                                        {
+                                            "id": "q-signs",
+                                            "kind": "multiple",
+                                            "prompt": "Which are signs of stress?",
+                                            "options": [
+                                                {
+                                                    "id": "sleep",
+                                                    "text": "Poor sleep",
+                                                    "correct": True,
+                                                    "feedback": "Yes.",
+                                                },
+                                                {
+                                                    "id": "irritable",
+                                                    "text": "Irritability",
+                                                    "correct": True,
+                                                    "feedback": "Yes.",
+                                                },
+                                                {
+                                                    "id": "height",
+                                                    "text": "Growing taller",
+                                                    "correct": False,
+                                                    "feedback": "No.",
+                                                },
+                                            ],
+                                        },
+                                    ],
+                                }
+                            ],
+                        },
+                    ],
+                }
+            ],
+        }
+    return {
+        "schema_version": 1,
+        "course_id": slug,
+        "version_label": "1.0",
+        "source_language": languages[0],
+        "languages": list(languages),
+        "tags": tags or ["basic-pss"],
+        "completion": {"required_lessons": ["lesson-one", "lesson-two"], "pass_mark": 80},
+        "localized": localized,
+    }
+
+
+class CourseFactory(BaseFactory):
+    class Meta:
+        model = Course
+
+    slug = factory.Sequence(lambda n: f"course-{n}")
+
+
+class CourseVersionFactory(BaseFactory):
+    """A published version with `sample_content`; pass `tags=[...]` to tag it."""
+
+    class Meta:
+        model = CourseVersion
+        exclude = ("tag_names",)
+
+    course = factory.SubFactory(CourseFactory)
+    number = 1
+    content_hash = factory.Sequence(lambda n: f"{n:064x}")
+    label = "1.0"
+    source_language = "en"
+    tag_names = ("basic-pss",)
+    languages = factory.LazyAttribute(lambda o: ["en"])
+    content = factory.LazyAttribute(lambda o: sample_content(o.course.slug, list(o.tag_names)))
+    estimated_minutes = factory.LazyAttribute(lambda o: {"en": 35})
+    warnings = factory.LazyFunction(list)
+    tags = factory.LazyAttribute(lambda o: [CourseVersionTag(tag=t) for t in o.tag_names])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base, utcnow
@@ -56,3 +56,15 @@ class CourseVersionTag(Base):
 
     course_version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"), primary_key=True)
     tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class CourseMedia(Base):
+    """A media file of a course, stored once by content hash so every version stays readable."""
+
+    __tablename__ = "course_media"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 34ea73033dfc
+Revision ID: 6ad630c2b609
 Revises: 
-Create Date: 2026-11-23 12:53:20.738103
+Create Date: 2026-11-23 12:56:41.366824
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '34ea73033dfc'
+revision = '6ad630c2b609'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -25,6 +25,14 @@ def upgrade():
     sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_course')),
     sa.UniqueConstraint('slug', name=op.f('uq_course_slug'))
+    )
+    op.create_table('course_media',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=100), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('sha256', name=op.f('pk_course_media'))
     )
     op.create_table('organisation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -377,5 +385,6 @@ def downgrade():
     op.drop_table('branch')
     op.drop_table('site_setting')
     op.drop_table('organisation')
+    op.drop_table('course_media')
     op.drop_table('course')
     # ### end Alembic commands ###
