@@ -11,7 +11,7 @@ from flask_babel import get_locale
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from lms import db, security
+from lms import db, request_log, security
 from lms.auth import cli as auth_cli
 from lms.auth import views as auth_views
 from lms.auth.services import load_user_from_session_id
@@ -63,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(load_user_from_session_id)
     security.init_app(app)
+    request_log.init_app(app)
     init_static_assets(app)
 
     for blueprint in BLUEPRINTS:

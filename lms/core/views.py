@@ -7,6 +7,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from lms import db
 from lms.config import LOCALES
+from lms.extensions import login_manager
 from lms.security import is_safe_next
 
 bp = Blueprint("core", __name__)
@@ -100,6 +102,8 @@ def handle_csrf_error(_error: CSRFError) -> tuple[str, int]:
 def handle_database_down(error: OperationalError) -> tuple[str, int]:
     current_app.logger.error("database unreachable: %s", error)
     db.session.rollback()
+    # The page must not ask the dead database who is logged in: render it as for a visitor.
+    g._login_user = login_manager.anonymous_user()
     return render_error(503)
 
 
