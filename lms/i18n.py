@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 from lms.config import LOCALES, RTL_LOCALES
@@ -11,6 +11,9 @@ LANGUAGE_NAMES = {"en": "English", "fr": "Français", "es": "Español", "ar": "�
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # CLI commands and background work: messages in the default language.
+        return current_app.config["DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
         return current_user.locale
     chosen = session.get("locale")

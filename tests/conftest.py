@@ -125,8 +125,22 @@ def db_session(app: Flask) -> Iterator[Session]:
         factories.bind(None)
 
 
+class CommittingClient(FlaskClient):
+    """Commits the test's pending work before each request, as it would be in real life.
+
+    Each request closes the shared session at its end; without this, rows a test had only
+    flushed would be rolled back with it. The commit only releases the test's SAVEPOINT:
+    the outer transaction is still rolled back after the test.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[override]
+        get_db_of(self.application).scoped().commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app: Flask, db_session: Session) -> FlaskClient:
+    app.test_client_class = CommittingClient
     return app.test_client()
 
 

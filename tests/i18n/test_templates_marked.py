@@ -49,8 +49,8 @@ class TextFinder(HTMLParser):
 
 def unmarked_text(source: str) -> list[str]:
     source = COMMENT.sub("", source)
-    source = TRANS_BLOCK.sub("\x00", source)
-    source = JINJA.sub("\x00", source)
+    source = TRANS_BLOCK.sub(" \x00 ", source)
+    source = JINJA.sub(" \x00 ", source)
     finder = TextFinder()
     finder.feed(source)
     finder.close()
@@ -63,6 +63,7 @@ def test_the_checker_catches_unmarked_text_and_accepts_marked_text():
     assert unmarked_text('<p>{{ _("Hello") }}</p><img alt="{{ _("A tree") }}">') == []
     assert unmarked_text("<p>{% trans %}Hello {{ name }}{% endtrans %}</p>") == []
     assert unmarked_text("<style>p { color: red }</style><p>{{ count }} · 42%</p>") == []
+    assert unmarked_text("<details{% if x %} open{% endif %}><summary>More</summary></details>") == ["text: 'More'"]
 
 
 @pytest.mark.parametrize(
