@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_STORAGE_URL": "memory://",
     "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
     "LOGIN_LIMIT_PER_IP": "30 per 15 minutes",
+    "REGISTER_LIMIT_PER_IP": "20 per hour",
+    "RESET_LIMIT_PER_IP": "10 per hour",
     "PASSWORD_RESET_MAX_AGE": 3600,
     "INVITATION_MAX_AGE": 14 * 24 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,

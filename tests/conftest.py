@@ -20,7 +20,7 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
 
 from lms import create_app
-from lms.db import get_db
+from lms.db import Database
 from lms.extensions import limiter
 from tests import factories
 
@@ -99,9 +99,9 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flas
     get_db_of(application).engine.dispose()
 
 
-def get_db_of(application: Flask):
-    with application.app_context():
-        return get_db()
+def get_db_of(application: Flask) -> Database:
+    # Read the extension directly: an app context's teardown would remove the test's session.
+    return application.extensions["lms.db"]
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def test_the_checker_catches_unmarked_text_and_accepts_marked_text():
     assert unmarked_text('<p>{{ _("Hello") }}</p><img alt="{{ _("A tree") }}">') == []
     assert unmarked_text("<p>{% trans %}Hello {{ name }}{% endtrans %}</p>") == []
     assert unmarked_text("<style>p { color: red }</style><p>{{ count }} · 42%</p>") == []
-    assert unmarked_text("<details{% if x %} open{% endif %}><summary>More</summary></details>") == ["text: 'More'"]
+    assert unmarked_text("<details{% if x %} open{% endif %}><summary>More</summary></details>") == [
+        "text: 'More'"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -71,3 +73,20 @@ def test_the_checker_catches_unmarked_text_and_accepts_marked_text():
 )
 def test_template_has_no_unmarked_text(template: Path):
     assert unmarked_text(template.read_text(encoding="utf-8")) == []
+
+
+def unmarked_plain_text(source: str) -> list[str]:
+    """For plain-text templates (e-mails): every line with letters outside Jinja is unmarked."""
+    source = JINJA.sub(" ", TRANS_BLOCK.sub(" ", COMMENT.sub("", source)))
+    return [line.strip() for line in source.splitlines() if LETTERS.search(line)]
+
+
+@pytest.mark.parametrize(
+    "template", sorted(TEMPLATES.rglob("*.txt")), ids=lambda p: str(p.relative_to(TEMPLATES))
+)
+def test_text_template_has_no_unmarked_text(template: Path):
+    assert unmarked_plain_text(template.read_text(encoding="utf-8")) == []
+
+
+def test_the_plain_text_checker_catches_unmarked_lines():
+    assert unmarked_plain_text('{{ _("Hello") }}\nGoodbye\n{{ link }}') == ["Goodbye"]
