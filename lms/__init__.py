@@ -21,7 +21,7 @@ from lms.config import LOCALES, PROJECT_ROOT, build_config
 from lms.core import views as core_views
 from lms.courses import cli as courses_cli
 from lms.courses import views as courses_views
-from lms.extensions import babel, csrf, limiter, login_manager, migrate
+from lms.extensions import babel, compress, csrf, limiter, login_manager, migrate
 from lms.i18n import LANGUAGE_NAMES, select_locale, text_direction
 from lms.learning import views as learning_views
 from lms.orgs import cli as orgs_cli
@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db=None, directory=str(PROJECT_ROOT / "migrations"))
     app.extensions["migrate"].db = database
     csrf.init_app(app)
+    compress.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
     login_manager.init_app(app)

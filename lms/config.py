@@ -102,6 +102,17 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
     values["REMEMBER_COOKIE_SECURE"] = secure
     values["PREFERRED_URL_SCHEME"] = "https" if secure else "http"
     values["WTF_CSRF_TIME_LIMIT"] = None
+    # Text responses are compressed: volunteers pay for every byte on slow mobile connections.
+    values["COMPRESS_MIMETYPES"] = [
+        "text/html",
+        "text/css",
+        "text/csv",
+        "text/plain",
+        "application/javascript",
+        "application/json",
+        "application/x-ndjson",
+        "image/svg+xml",
+    ]
     return values
 
 

@@ -99,3 +99,10 @@ def test_migrated_schema_equals_the_models(db_session: Session):
         db_session.connection(), opts={"compare_type": True, "compare_server_default": True}
     )
     assert compare_metadata(context, Base.metadata) == []
+
+
+def test_html_is_compressed_for_clients_that_accept_gzip(client):
+    plain = client.get("/privacy")
+    zipped = client.get("/privacy", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert len(zipped.data) < len(plain.data) / 2
