@@ -1,4 +1,4 @@
-"""Forms of accounts: register, log in, profile, change and reset the password."""
+"""Forms of accounts: register, log in, profile, change and reset the password, delete the account."""
 
 from __future__ import annotations
 
@@ -199,3 +199,18 @@ class ResetRequestForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password, confirm = _new_password_fields(_l("New password"))
     submit = SubmitField(_l("Set my new password"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[InputRequired(message=_l("Enter your password to delete your account."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirm = BooleanField(
+        _l("I understand that my account will be deleted and that this cannot be undone."),
+        validators=[
+            DataRequired(message=_l("Tick the box to confirm that you want to delete your account."))
+        ],
+    )
+    submit = SubmitField(_l("Delete my account"))

@@ -1,4 +1,4 @@
-"""Accounts: passwords, registration, logging in, profile, password reset and roles."""
+"""Accounts: passwords, registration, logging in, profile, password reset, roles, data rights."""
 
 from __future__ import annotations
 
@@ -6,20 +6,25 @@ import functools
 import hashlib
 import secrets
 import unicodedata
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms import db
 from lms.audit.services import record
 from lms.auth.models import ROLES, Invitation, PasswordResetToken, RoleGrant, User
+from lms.certificates.services import verification_url
+from lms.courses.models import Course, CourseVersion
 from lms.db import utcnow
 from lms.errors import LmsError
+from lms.learning.models import Answer, Completion, Enrolment, LessonProgress, Reflection
 from lms.orgs.models import Branch, Organisation
 
 MIN_PASSWORD_LENGTH = 10
@@ -52,7 +57,7 @@ class InvalidCredentials(LmsError):
 
 
 class WrongCurrentPassword(LmsError):
-    """The current password given to change it is wrong."""
+    """The current password given to change it, or to delete the account, is wrong."""
 
 
 class InvalidResetToken(LmsError):
@@ -478,5 +483,192 @@ def revoke_role(
         organisation_id=organisation.id if organisation else None,
         target=f"user:{user.id}",
         details={"role": role},
+    )
+    session.flush()
+
+
+# --- data rights: downloading everything, deleting the account ------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _version(number: int, label: str) -> dict[str, Any]:
+    return {"number": number, "label": label}
+
+
+def export_user_data(session: Session, user: User, base_url: str) -> dict[str, Any]:
+    """Everything stored about `user`, as a JSON-ready dict: their copy of their own data.
+
+    Only their own rows, in six queries however many courses, answers or notes they have.
+    """
+    roles = session.execute(
+        select(RoleGrant.role, Organisation.code, RoleGrant.granted_at)
+        .outerjoin(Organisation, Organisation.id == RoleGrant.organisation_id)
+        .where(RoleGrant.user_id == user.id)
+        .order_by(RoleGrant.granted_at, RoleGrant.id)
+    ).all()
+    enrolments = session.execute(
+        select(Enrolment, Course.slug, CourseVersion.number, CourseVersion.label)
+        .join(Course, Course.id == Enrolment.course_id)
+        .join(CourseVersion, CourseVersion.id == Enrolment.course_version_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Enrolment.started_at, Enrolment.id)
+    ).all()
+
+    lessons: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for progress in session.scalars(
+        select(LessonProgress)
+        .join(Enrolment, Enrolment.id == LessonProgress.enrolment_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(LessonProgress.first_viewed_at, LessonProgress.id)
+    ):
+        lessons[progress.enrolment_id].append(
+            {
+                "lesson": progress.lesson_id,
+                "first_viewed_at": _iso(progress.first_viewed_at),
+                "last_viewed_at": _iso(progress.last_viewed_at),
+            }
+        )
+    answers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for answer in session.scalars(
+        select(Answer)
+        .join(Enrolment, Enrolment.id == Answer.enrolment_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Answer.answered_at, Answer.id)
+    ):
+        answers[answer.enrolment_id].append(
+            {
+                "block": answer.block_id,
+                "question": answer.question_id,
+                "attempt": answer.attempt,
+                "selected": list(answer.selected),
+                "correct": answer.correct,
+                "answered_at": _iso(answer.answered_at),
+            }
+        )
+    reflections: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
+    for reflection in session.scalars(
+        select(Reflection)
+        .join(Enrolment, Enrolment.id == Reflection.enrolment_id)
+        .where(Enrolment.user_id == user.id)
+        .order_by(Reflection.created_at, Reflection.id)
+    ):
+        reflections[reflection.enrolment_id].append(
+            {
+                "block": reflection.block_id,
+                "text": reflection.text,
+                "created_at": _iso(reflection.created_at),
+                "updated_at": _iso(reflection.updated_at),
+            }
+        )
+
+    completions = session.execute(
+        select(
+            Completion, Course.slug, CourseVersion.number, CourseVersion.label, Organisation.code, Branch.name
+        )
+        .join(Course, Course.id == Completion.course_id)
+        .join(CourseVersion, CourseVersion.id == Completion.course_version_id)
+        .join(Organisation, Organisation.id == Completion.organisation_id)
+        .outerjoin(Branch, Branch.id == Completion.branch_id)
+        .where(Completion.user_id == user.id)
+        .order_by(Completion.completed_at, Completion.id)
+    ).all()
+
+    return {
+        "exported_at": _iso(utcnow()),
+        "profile": {
+            "name": user.name,
+            "email": user.email,
+            "organisation": {"code": user.organisation.code, "name": user.organisation.name(user.locale)},
+            "branch": user.branch.name if user.branch is not None else None,
+            "person_kind": user.person_kind,
+            "language": user.locale,
+            "consented_at": _iso(user.consented_at),
+            "created_at": _iso(user.created_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "roles": [
+            {"role": role, "organisation": code, "granted_at": _iso(granted_at)}
+            for role, code, granted_at in roles
+        ],
+        "enrolments": [
+            {
+                "course": slug,
+                "version": _version(number, label),
+                "language": enrolment.language,
+                "started_at": _iso(enrolment.started_at),
+                "last_lesson": enrolment.last_lesson_id,
+                "last_activity_at": _iso(enrolment.last_activity_at),
+                "time_spent_seconds": enrolment.time_spent_seconds,
+                "completed_at": _iso(enrolment.completed_at),
+                "lessons": lessons[enrolment.id],
+                "answers": answers[enrolment.id],
+                "reflections": reflections[enrolment.id],
+            }
+            for enrolment, slug, number, label in enrolments
+        ],
+        "completions": [
+            {
+                "course": slug,
+                "version": _version(number, label),
+                "language": completion.language,
+                "score": completion.score,
+                "time_spent_seconds": completion.time_spent_seconds,
+                "started_at": _iso(completion.started_at),
+                "completed_at": _iso(completion.completed_at),
+                "organisation": organisation_code,
+                "branch": branch_name,
+                "person_kind": completion.person_kind,
+                "certificate_code": completion.certificate_code,
+                "verification_url": verification_url(base_url, completion.certificate_code),
+            }
+            for completion, slug, number, label, organisation_code, branch_name in completions
+        ],
+    }
+
+
+def delete_account(session: Session, user: User, password: str) -> None:
+    """Delete the person's account: their personal data goes, their records stay anonymous.
+
+    The User row is kept without name, e-mail or password, so that enrolments, answers and
+    completions still count once in every aggregate (head counts skip deleted accounts) and
+    the branch still places them. Private reflection notes, reset tokens and role grants are
+    deleted; every session and remember cookie ends; completions are left untouched.
+    Raises WrongCurrentPassword, changing nothing, when `password` is not the account's.
+    Audited as account.delete, with no personal data.
+    """
+    if not _verify(user.password_hash, password):
+        raise WrongCurrentPassword
+    now = utcnow()
+    own_enrolments = select(Enrolment.id).where(Enrolment.user_id == user.id)
+    notes = session.execute(delete(Reflection).where(Reflection.enrolment_id.in_(own_enrolments)))
+    session.execute(delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id))
+    roles_removed = sorted(
+        f"{grant.role}:{grant.organisation.code}" if grant.organisation else grant.role
+        for grant in user.roles
+    )
+    user.roles.clear()
+    if user.email is not None:
+        for invitation in session.scalars(
+            select(Invitation).where(Invitation.email == user.email, Invitation.accepted_at.is_not(None))
+        ):
+            # The column is NOT NULL: a marker that is no address and names nobody replaces it.
+            invitation.email = f"deleted-{invitation.id}"
+            invitation.name = ""
+    user.name = ""
+    user.email = None
+    user.password_hash = None
+    user.last_login_at = None
+    user.session_token = new_session_token()
+    user.deleted_at = now
+    record(
+        session,
+        "account.delete",
+        actor_id=user.id,
+        organisation_id=user.organisation_id,
+        target=f"user:{user.id}",
+        details={"roles_removed": roles_removed, "reflections_deleted": notes.rowcount},
     )
     session.flush()

@@ -1,7 +1,8 @@
-"""Pages of accounts: register, log in and out, profile, change and reset the password."""
+"""Pages of accounts: register, log in and out, profile, change and reset the password, your data."""
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from typing import Any
 
@@ -25,6 +26,7 @@ from lms import db
 from lms.auth import services
 from lms.auth.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     LoginForm,
     ProfileForm,
     RegisterForm,
@@ -32,6 +34,7 @@ from lms.auth.forms import (
     ResetRequestForm,
 )
 from lms.auth.models import Invitation, User
+from lms.db import utcnow
 from lms.errors import LmsError
 from lms.extensions import limiter
 from lms.mail import MailNotSent, send_mail
@@ -347,3 +350,41 @@ def reset_password(token: str) -> Any:
             flash(_("Your password has been changed. You can now log in with it."), "success")
             return redirect(url_for("auth.login"))
     return _form_page("auth/reset_password.html", form, min_length=services.MIN_PASSWORD_LENGTH)
+
+
+# --- your data: download it, delete the account ------------------------------------------------
+
+
+@bp.get("/account/data")
+@login_required
+def your_data() -> str:
+    return render_template("auth/data.html", form=DeleteAccountForm())
+
+
+@bp.get("/account/data.json")
+@login_required
+def download_data() -> Response:
+    data = services.export_user_data(db.session, _me(), current_app.config["BASE_URL"])
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    filename = f"pss-learning-data-{utcnow().date().isoformat()}.json"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/account/delete")
+@login_required
+@limiter.limit(_login_limit_per_ip, methods=["POST"], deduct_when=_refused)
+def delete_account() -> Any:
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_account(db.session, _me(), form.password.data)
+        except services.WrongCurrentPassword:
+            form.password.errors.append(_("This is not your password. Your account has not been deleted."))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Your account has been deleted. Thank you for learning with us."), "success")
+            return redirect(url_for("core.home"))
+    return _form_page("auth/data.html", form)
