@@ -26,7 +26,10 @@ MIN_MINUTES = 30
 MAX_MINUTES = 60
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,78}[a-z0-9]$")]
+# Like an id, but at most 40 characters: the length of `course_version_tag.tag`.
+Tag = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
 Text = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+MODULE_FILE_PATTERN = r"^modules/[A-Za-z0-9_.-]+\.yaml$"
 Language = Literal["en", "fr", "es", "ar"]
 
 
@@ -64,13 +67,13 @@ class Course(Strict):
     summary: Text
     objectives: Annotated[list[Text], Field(min_length=1)]
     audience: Text
-    tags: Annotated[list[Id], Field(min_length=1)]
+    tags: Annotated[list[Tag], Field(min_length=1)]
     completion: CompletionRule = CompletionRule()
     content_note: ContentNote | None = None
     help: Text  # Markdown: where to get help (support lines, the learner's focal point)
     duration_exception: DurationException | None = None
     modules: Annotated[
-        list[Annotated[str, StringConstraints(pattern=r"^modules/[A-Za-z0-9_.-]+\.yaml$")]],
+        list[Annotated[str, StringConstraints(pattern=MODULE_FILE_PATTERN)]],
         Field(min_length=1),
     ]
 
@@ -84,7 +87,7 @@ class TextBlock(Strict):
 class ImageBlock(Strict):
     type: Literal["image"]
     id: Id
-    src: Text  # path under the course folder (e.g. media/x.svg) or an https URL
+    src: Text  # path under the course folder (e.g. media/x.svg): the site shows only images it serves
     alt: Text
     caption: Text | None = None
 
