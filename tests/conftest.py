@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -136,6 +137,13 @@ class CommittingClient(FlaskClient):
     def open(self, *args, **kwargs):  # type: ignore[override]
         get_db_of(self.application).scoped().commit()
         return super().open(*args, **kwargs)
+
+    @contextmanager
+    def session_transaction(self, *args, **kwargs):  # type: ignore[override]
+        # It pushes a request context too, whose end closes the shared session.
+        get_db_of(self.application).scoped().commit()
+        with super().session_transaction(*args, **kwargs) as session:
+            yield session
 
 
 @pytest.fixture

@@ -1,0 +1,94 @@
+"""A live server for browser tests: the real app on a migrated SQLite file, served by werkzeug."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
+
+from lms import create_app
+from lms.courses.models import Course, CourseVersion
+from lms.courses.services import load_courses
+from lms.orgs.models import Organisation
+from tests.conftest import CHROMIUM_ARGS, ROOT, get_db_of, migrate_to_head
+
+ARTIFACTS = ROOT / "tests" / "artifacts"
+COURSE = "basic-pss-intro"
+
+
+@dataclass
+class LiveServer:
+    app: Flask
+    url: str
+    organisation: str
+    version: CourseVersion
+
+    def path(self, path: str) -> str:
+        return f"{self.url}{path}"
+
+
+def _seed(app: Flask) -> tuple[str, CourseVersion]:
+    """An organisation to register with and one real shipped course, committed."""
+    with Session(get_db_of(app).engine, expire_on_commit=False) as session:
+        organisation = Organisation(
+            code="BRW",
+            kind="national_society",
+            region="Europe",
+            name_en="Browser Test Red Cross",
+            name_fr="Croix-Rouge de test",
+            name_es="Cruz Roja de prueba",
+            name_ar="الصليب الأحمر للاختبار",
+            support_contacts="Volunteer support line: 0800 000 000 (daily, 8:00 to 20:00)",
+        )
+        session.add(organisation)
+        [result] = load_courses(session, [str(ROOT / "courses" / COURSE)])
+        session.commit()
+        version = session.scalars(
+            select(CourseVersion)
+            .join(Course)
+            .where(Course.slug == COURSE, CourseVersion.number == result.version_number)
+        ).one()
+        return organisation.name_en, version
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    database = Path(tmp_path_factory.mktemp("browser")) / "lms.sqlite3"
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{database}",
+            "SECRET_KEY": "browser-test-secret",
+            "MAIL_SERVER": "",
+            "RATELIMIT_STORAGE_URL": "memory://",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    migrate_to_head(get_db_of(app).engine)
+    organisation, version = _seed(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, app.config["BASE_URL"], organisation, version)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        get_db_of(app).engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """Debian Chromium driven by Playwright (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
