@@ -16,6 +16,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy.orm import Session
@@ -74,6 +76,19 @@ def make_database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) ->
         unavailable(problem)
     reset_postgres(POSTGRES_URL)
     return POSTGRES_URL
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    """Compile the interface catalogues when a .po is newer than its .mo (`make` does the same)."""
+    for po_path in (ROOT / "lms" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalogue = read_po(po_file, locale=po_path.parent.parent.name)
+        with mo_path.open("wb") as mo_file:
+            write_mo(mo_file, catalogue)
 
 
 TEST_CONFIG = {
