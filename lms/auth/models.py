@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import Base, utcnow
@@ -19,6 +19,8 @@ class User(Base):
     __table_args__ = (
         CheckConstraint("person_kind IN ('staff', 'volunteer')", name="person_kind"),
         CheckConstraint("locale IN ('en', 'fr', 'es', 'ar')", name="locale"),
+        # Covers the reports' counts of registered people by organisation, branch and status.
+        Index("ix_user_org_report", "organisation_id", "deleted_at", "branch_id", "person_kind", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +28,7 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id", ondelete="SET NULL"), index=True)
     person_kind: Mapped[str] = mapped_column(String(10))
     locale: Mapped[str] = mapped_column(String(5), default="en")

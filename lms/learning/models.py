@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.auth.models import User
@@ -58,6 +58,17 @@ class Answer(Base):
     __table_args__ = (
         UniqueConstraint("enrolment_id", "block_id", "question_id", "attempt"),
         CheckConstraint("attempt >= 1", name="attempt_positive"),
+        # First tries only: the report's first-try pass rate per question.
+        Index(
+            "ix_answer_first_try",
+            "enrolment_id",
+            "answered_at",
+            "block_id",
+            "question_id",
+            "correct",
+            postgresql_where=text("attempt = 1"),
+            sqlite_where=text("attempt = 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +108,19 @@ class Completion(Base):
         UniqueConstraint("user_id", "course_version_id"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
         CheckConstraint("person_kind IN ('staff', 'volunteer')", name="person_kind"),
-        Index("ix_completion_org_completed_at", "organisation_id", "completed_at"),
+        # Covers the Society report's aggregates, so they read the index alone.
+        Index(
+            "ix_completion_org_report",
+            "organisation_id",
+            "completed_at",
+            "course_id",
+            "course_version_id",
+            "branch_id",
+            "person_kind",
+            "language",
+            "time_spent_seconds",
+            "user_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
