@@ -11,6 +11,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db, request_log, security
 from lms.auth import cli as auth_cli
@@ -53,6 +54,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(
         level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+
+    if app.config["PROXY_COUNT"]:
+        # Behind a proxy every client would share its address, and so its rate limits.
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     database = db.init_app(app)
     migrate.init_app(app, db=None, directory=str(PROJECT_ROOT / "migrations"))

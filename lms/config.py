@@ -32,6 +32,8 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD_RESET_MAX_AGE": 3600,
     "INVITATION_MAX_AGE": 14 * 24 * 3600,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are trusted (0: none).
+    "PROXY_COUNT": 0,
     "COURSES_DIR": str(PROJECT_ROOT / "courses"),
     "LOG_LEVEL": "INFO",
 }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask import request
 from sqlalchemy.orm import Session
 
 from lms import create_app
@@ -106,3 +107,27 @@ def test_html_is_compressed_for_clients_that_accept_gzip(client):
     zipped = client.get("/privacy", headers={"Accept-Encoding": "gzip"})
     assert zipped.headers["Content-Encoding"] == "gzip"
     assert len(zipped.data) < len(plain.data) / 2
+
+
+def test_client_address_comes_from_the_trusted_proxy_only_when_configured(tmp_path):
+    def seen_address(proxy_count: int) -> str:
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp_path}/p{proxy_count}.db",
+                "SECRET_KEY": "x",
+                "PROXY_COUNT": proxy_count,
+            }
+        )
+
+        @app.get("/whoami")
+        def whoami() -> str:
+            return request.remote_addr or ""
+
+        return (
+            app.test_client()
+            .get("/whoami", headers={"X-Forwarded-For": "203.0.113.7"})
+            .get_data(as_text=True)
+        )
+
+    assert seen_address(0) == "127.0.0.1"
+    assert seen_address(1) == "203.0.113.7"

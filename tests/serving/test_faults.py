@@ -244,11 +244,6 @@ def test_database_away_during_a_run_answers_503_and_recovers_without_restart(
         assert check_records(session, learners) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lms/db.py gives PostgreSQL no connect_timeout: with the database host unreachable each "
-    "request hangs until gunicorn kills the worker (30 s) and the learner gets a bare 500",
-)
 def test_unreachable_database_answers_503_within_seconds_then_recovers(start_gunicorn, serving_database):
     database = make_url(serving_database)
     with TcpProxy(database.host or "127.0.0.1", database.port or 5432) as proxy:
