@@ -50,6 +50,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# PostgreSQL's `integer`: a number outside it names no row, and sent in a query it is an error.
+MIN_INTEGER, MAX_INTEGER = -(2**31), 2**31 - 1
+
+
+def in_integer_range(value: int) -> bool:
+    """True if `value` fits an integer column (an id or number from a URL or a form may not)."""
+    return MIN_INTEGER <= value <= MAX_INTEGER
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -73,7 +82,14 @@ def make_engine(url: str) -> Engine:
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # A database host that stops answering must fail fast (503 page) rather than hang each request.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5, "tcp_user_timeout": 5000},
+    )
 
 
 class Database:
