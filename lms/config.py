@@ -111,6 +111,7 @@ def build_config(instance_path: Path, overrides: dict[str, Any] | None = None) -
         "text/csv",
         "text/plain",
         "application/javascript",
+        "text/javascript",
         "application/json",
         "application/x-ndjson",
         "image/svg+xml",

@@ -29,8 +29,10 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _cache_static(response: Response) -> Response:
         if request.endpoint == "static" and request.args.get("v"):
+            # A fingerprinted URL never changes content: no revalidation, not even a 304.
+            response.cache_control.no_cache = None
             response.cache_control.public = True
             response.cache_control.max_age = ONE_YEAR
             response.cache_control.immutable = True
-            response.expires = None
+            response.headers.pop("Expires", None)
         return response
