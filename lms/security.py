@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
+from werkzeug.datastructures import MultiDict
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -30,7 +31,17 @@ def is_safe_next(target: str | None) -> bool:
     return there.scheme == here.scheme and there.netloc == here.netloc
 
 
+def _holds_nul(values: MultiDict[str, str]) -> bool:
+    return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _refuse_nul_bytes() -> None:
+        # No one types a NUL, and PostgreSQL cannot store one in text: refuse it before any query.
+        if "\x00" in request.path or _holds_nul(request.args) or _holds_nul(request.form):
+            abort(400)
+
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

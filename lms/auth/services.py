@@ -22,7 +22,7 @@ from lms.audit.services import record
 from lms.auth.models import ROLES, Invitation, PasswordResetToken, RoleGrant, User
 from lms.certificates.services import verification_url
 from lms.courses.models import Course, CourseVersion
-from lms.db import utcnow
+from lms.db import in_integer_range, utcnow
 from lms.errors import LmsError
 from lms.learning.models import Answer, Completion, Enrolment, LessonProgress, Reflection
 from lms.orgs.models import Branch, Organisation
@@ -104,6 +104,12 @@ def hash_token(token: str) -> str:
 def new_session_token() -> str:
     """A fresh random part of the login session id (64 hex characters)."""
     return secrets.token_hex(32)
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every login session and remember cookie of `user`, copies kept elsewhere included."""
+    user.session_token = new_session_token()
+    session.flush()
 
 
 def hash_password(password: str) -> str:
@@ -189,7 +195,7 @@ def find_invitation(session: Session, token: str) -> Invitation | None:
 def _check_branch(session: Session, organisation_id: int, branch_id: int | None) -> None:
     if branch_id is None:
         return
-    branch = session.get(Branch, branch_id)
+    branch = session.get(Branch, branch_id) if in_integer_range(branch_id) else None
     if branch is None or branch.organisation_id != organisation_id or not branch.active:
         raise BranchNotInOrganisation
 

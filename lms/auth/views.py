@@ -215,6 +215,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    if current_user.is_authenticated:
+        # The cookies are signed, not stored: only a new token makes a copy of them useless.
+        services.end_sessions(db.session, _me())
+        db.session.commit()
     logout_user()
     flash(_("You have logged out."), "success")
     return redirect(url_for("core.home"))

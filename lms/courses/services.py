@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, defer, lazyload
 from lms.audit.services import record
 from lms.courses.models import Course, CourseMedia, CourseVersion, CourseVersionTag
 from lms.courses.validation import CourseCheck, check_course, discover
-from lms.db import utcnow
+from lms.db import in_integer_range, utcnow
 from lms.errors import LmsError, NotFound
 
 
@@ -189,6 +189,8 @@ def get_version(session: Session, version_id: int) -> CourseVersion | None:
 
 def version_by_number(session: Session, slug: str, number: int) -> CourseVersion | None:
     """Version `number` of the course `slug`, or None."""
+    if not in_integer_range(number):
+        return None
     return session.scalar(
         select(CourseVersion).join(Course).where(Course.slug == slug, CourseVersion.number == number)
     )

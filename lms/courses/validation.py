@@ -489,7 +489,8 @@ def _module_files(folder: Path, course: Document, problems: Problems) -> tuple[l
     """(listed module files that exist, every well-formed name listed)."""
     existing: list[str] = []
     listed: dict[str, int] = {}
-    for index, item in enumerate(course.get(("modules",)) or []):
+    modules = course.get(("modules",))
+    for index, item in enumerate(modules if isinstance(modules, list) else []):
         if not isinstance(item, str) or not _MODULE_FILE.fullmatch(item):
             continue  # the schema reports it
         position = course.value_at(("modules", index))

@@ -204,7 +204,7 @@ def _interactive_block(
     text = services.localized(version, services.content_language(version, enrolment.language))
     try:
         return services.find_block(text, lesson_id, block_id, block_type)
-    except services.BlockNotFound:
+    except (services.LessonNotFound, services.BlockNotFound):
         abort(404)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lms.audit.services import record
 from lms.auth.models import User
 from lms.auth.permissions import can_manage_organisation
-from lms.db import utcnow
+from lms.db import in_integer_range, utcnow
 from lms.errors import LmsError, PermissionDenied
 from lms.orgs.models import REGIONS, Branch, Headcount, Organisation, SiteSetting
 
@@ -547,6 +547,8 @@ def set_branch_active(session: Session, actor: User, branch: Branch, active: boo
 
 def get_branch(session: Session, organisation: Organisation, branch_id: int) -> Branch | None:
     """The branch `branch_id` if it belongs to `organisation`."""
+    if not in_integer_range(branch_id):
+        return None
     return session.scalar(
         select(Branch).where(Branch.id == branch_id, Branch.organisation_id == organisation.id)
     )

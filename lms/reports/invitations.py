@@ -13,7 +13,6 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask
 from flask_babel import _, force_locale, format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -65,7 +64,7 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvitationFileRejected(
-            [Problem(None, _l("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."))]
+            [Problem(None, _("The file is not UTF-8 text. Save it as “CSV UTF-8” and upload it again."))]
         ) from None
 
 
@@ -79,7 +78,7 @@ def _header(reader: Any) -> dict[str, int]:
             [
                 Problem(
                     1,
-                    _l(
+                    _(
                         "The file is empty. Its first line must name the columns: %(columns)s.",
                         columns=", ".join(COLUMNS),
                     ),
@@ -93,7 +92,7 @@ def _header(reader: Any) -> dict[str, int]:
             [
                 Problem(
                     1,
-                    _l(
+                    _(
                         "The first line must name the columns %(columns)s. Missing: %(missing)s.",
                         columns=", ".join(COLUMNS),
                         missing=", ".join(missing),
@@ -104,7 +103,7 @@ def _header(reader: Any) -> dict[str, int]:
     repeated = sorted({name for name in names if name in COLUMNS and names.count(name) > 1})
     if repeated:
         raise InvitationFileRejected(
-            [Problem(1, _l("These columns appear twice: %(columns)s.", columns=", ".join(repeated)))]
+            [Problem(1, _("These columns appear twice: %(columns)s.", columns=", ".join(repeated)))]
         )
     return {name: names.index(name) for name in COLUMNS}
 
@@ -127,7 +126,7 @@ def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
                     [
                         Problem(
                             None,
-                            _l(
+                            _(
                                 "The file lists more than %(max)d people. Split it into smaller files.",
                                 max=MAX_ROWS,
                             ),
@@ -136,11 +135,11 @@ def _rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
                 )
     except csv.Error as error:
         raise InvitationFileRejected(
-            [Problem(reader.line_num, _l("This line cannot be read as CSV (%(error)s).", error=str(error)))]
+            [Problem(reader.line_num, _("This line cannot be read as CSV (%(error)s).", error=str(error)))]
         ) from None
     if not rows:
         raise InvitationFileRejected(
-            [Problem(None, _l("The file has no one to invite below its first line."))]
+            [Problem(None, _("The file has no one to invite below its first line."))]
         )
     return positions, rows
 
@@ -170,27 +169,27 @@ def read_invitation_file(session: Session, organisation: Organisation, data: byt
         }
         row_problems: list[Any] = []
         if len(cells) > header_width and any(cell.strip() for cell in cells[header_width:]):
-            row_problems.append(_l("This line has more values than there are columns (a comma in a name?)."))
+            row_problems.append(_("This line has more values than there are columns (a comma in a name?)."))
         name = " ".join(values["name"].split())
         if not name:
-            row_problems.append(_l("The name is missing."))
+            row_problems.append(_("The name is missing."))
         elif len(name) > NAME_MAX:
-            row_problems.append(_l("The name is longer than %(max)d characters.", max=NAME_MAX))
+            row_problems.append(_("The name is longer than %(max)d characters.", max=NAME_MAX))
         email = normalise_email(values["email"])
         if not email:
-            row_problems.append(_l("The e-mail address is missing."))
+            row_problems.append(_("The e-mail address is missing."))
         else:
             try:
                 validate_email(email, check_deliverability=False)
             except EmailNotValidError:
-                row_problems.append(_l("“%(email)s” is not a valid e-mail address.", email=email))
+                row_problems.append(_("“%(email)s” is not a valid e-mail address.", email=email))
                 email = ""
             if len(email) > EMAIL_MAX:
-                row_problems.append(_l("The e-mail address is too long."))
+                row_problems.append(_("The e-mail address is too long."))
                 email = ""
         if email in first_line_of:
             row_problems.append(
-                _l("%(email)s is already on line %(line)d.", email=email, line=first_line_of[email])
+                _("%(email)s is already on line %(line)d.", email=email, line=first_line_of[email])
             )
         elif email:
             first_line_of[email] = line
@@ -198,14 +197,14 @@ def read_invitation_file(session: Session, organisation: Organisation, data: byt
         branch_id = branches.get(" ".join(branch_name.split()).casefold()) if branch_name else None
         if branch_name and branch_id is None:
             row_problems.append(
-                _l("“%(branch)s” is not an active branch of this organisation.", branch=branch_name)
+                _("“%(branch)s” is not an active branch of this organisation.", branch=branch_name)
             )
         kind = values["staff_or_volunteer"].lower()
         if not kind:
-            row_problems.append(_l("staff_or_volunteer is missing: write “staff” or “volunteer”."))
+            row_problems.append(_("staff_or_volunteer is missing: write “staff” or “volunteer”."))
         elif kind not in PERSON_KINDS:
             row_problems.append(
-                _l(
+                _(
                     "staff_or_volunteer must be “staff” or “volunteer”, not “%(value)s”.",
                     value=values["staff_or_volunteer"],
                 )
@@ -213,11 +212,11 @@ def read_invitation_file(session: Session, organisation: Organisation, data: byt
         language = values["language"].lower()
         if not language:
             row_problems.append(
-                _l("language is missing: write one of %(languages)s.", languages=", ".join(LOCALES))
+                _("language is missing: write one of %(languages)s.", languages=", ".join(LOCALES))
             )
         elif language not in LOCALES:
             row_problems.append(
-                _l(
+                _(
                     "language must be one of %(languages)s, not “%(value)s”.",
                     languages=", ".join(LOCALES),
                     value=values["language"],
@@ -231,7 +230,7 @@ def read_invitation_file(session: Session, organisation: Organisation, data: byt
     for invitee in invitees:
         if invitee.email in registered:
             problems.append(
-                Problem(invitee.line, _l("%(email)s already has an account.", email=invitee.email))
+                Problem(invitee.line, _("%(email)s already has an account.", email=invitee.email))
             )
     if problems:
         raise InvitationFileRejected(sorted(problems, key=lambda p: p.line or 0))
