@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 
 from flask import Flask, Response, g, request
 
 log = logging.getLogger("lms.request")
+# An id from a proxy or a client is kept only when it is short and plain: anything else (a line
+# break forging a log line, a huge header) is replaced by a fresh id, as when there is none.
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+def request_id(incoming: str | None) -> str:
+    """The incoming X-Request-Id when it is 1–64 letters, digits or hyphens; else a new one."""
+    if incoming is not None and REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid.uuid4().hex
 
 
 def init_app(app: Flask) -> None:
     @app.before_request
     def _start_timer() -> None:
         g.request_started = time.perf_counter()
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.request_id = request_id(request.headers.get("X-Request-Id"))
 
     @app.after_request
     def _log_request(response: Response) -> Response:

@@ -1,11 +1,12 @@
-"""Security headers on every response, and the check that `next` stays on this site."""
+"""Security headers on every response (no caching of what logged-in people see), and the check
+that `next` stays on this site."""
 
 from __future__ import annotations
 
 from urllib.parse import urljoin, urlsplit
 
-from flask import Flask, Response, abort, request
-from werkzeug.datastructures import MultiDict
+from flask import Flask, Response, abort, g, request, session
+from werkzeug.datastructures import FileStorage, MultiDict
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -21,6 +22,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+# Content-addressed files, the same for everyone: they keep their year of public caching.
+SHARED_ENDPOINTS = frozenset({"static", "courses.media"})
+
 
 def is_safe_next(target: str | None) -> bool:
     """True when `target` is a path on this site (no scheme, no other host, no `//` tricks)."""
@@ -35,11 +39,33 @@ def _holds_nul(values: MultiDict[str, str]) -> bool:
     return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
 
 
+def _names_hold_nul(files: MultiDict[str, FileStorage]) -> bool:
+    """A NUL in an upload's field or file name; what files hold is checked by who reads them."""
+    return any("\x00" in key or "\x00" in (upload.filename or "") for key, upload in files.items(multi=True))
+
+
+def _signed_in() -> bool:
+    """Whether the request is a logged-in person's, without a query (so even when the database is away).
+
+    The user is read only when the view already loaded it; otherwise a session that holds a
+    login counts, even one that no longer leads to an active account.
+    """
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    return "_user_id" in session
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul_bytes() -> None:
         # No one types a NUL, and PostgreSQL cannot store one in text: refuse it before any query.
-        if "\x00" in request.path or _holds_nul(request.args) or _holds_nul(request.form):
+        if (
+            "\x00" in request.path
+            or _holds_nul(request.args)
+            or _holds_nul(request.form)
+            or _names_hold_nul(request.files)
+        ):
             abort(400)
 
     @app.after_request
@@ -49,6 +75,10 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint not in SHARED_ENDPOINTS and _signed_in():
+            # Nothing shown to a logged-in person is kept by a shared cache, or by the browser
+            # to be shown again with the back button after they log out.
+            response.headers["Cache-Control"] = "private, no-store"
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

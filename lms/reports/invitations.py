@@ -30,6 +30,7 @@ MAX_ROWS = 2000
 NAME_MAX = 200
 EMAIL_MAX = 254
 INVITATIONS_PAGE_SIZE = 50
+NUL = "\x00"
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,22 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
+def _holds_nul(cells: list[str]) -> bool:
+    return any(NUL in cell for cell in cells)
+
+
+def _nul_problem(line: int) -> Problem:
+    # No one types a NUL, and PostgreSQL cannot store one in text; the line's values are not
+    # echoed back, since they hold the invisible character.
+    return Problem(
+        line,
+        _(
+            "This line contains a NUL character (an invisible control character) that cannot be "
+            "stored. Remove it, save the file as “CSV UTF-8” and upload it again."
+        ),
+    )
+
+
 def _header(reader: Any) -> dict[str, int]:
     try:
         header = next(reader, None)
@@ -85,6 +102,8 @@ def _header(reader: Any) -> dict[str, int]:
                 )
             ]
         )
+    if _holds_nul(header):
+        raise InvitationFileRejected([_nul_problem(1)])
     names = [cell.strip().lower() for cell in header]
     missing = [column for column in COLUMNS if column not in names]
     if missing:
@@ -163,6 +182,9 @@ def read_invitation_file(session: Session, organisation: Organisation, data: byt
     first_line_of: dict[str, int] = {}
 
     for line, cells in rows:
+        if _holds_nul(cells):
+            problems.append(_nul_problem(line))
+            continue
         values = {
             column: (cells[index] if index < len(cells) else "").strip()
             for column, index in positions.items()

@@ -78,6 +78,40 @@ def test_a_quoted_value_over_several_lines_keeps_the_line_numbers_right(app, pop
         assert problems_of(population, text) == [(4, "“bad” is not a valid e-mail address.")]
 
 
+NUL_LINE = (
+    "This line contains a NUL character (an invisible control character) that cannot be stored. "
+    "Remove it, save the file as “CSV UTF-8” and upload it again."
+)
+
+
+def test_a_nul_character_is_refused_on_its_line_without_echoing_the_line(app, population):
+    # PostgreSQL cannot store a NUL in text; SQLite would. Refused alike, wherever it hides.
+    text = HEADER + "\n".join(
+        [
+            "Good Person,good@example.org,North,staff,en",  # line 2
+            "Nul\x00Name,nul@example.org,North,staff,en",  # 3
+            "Nul Mail,nul\x00@example.org,,staff,en",  # 4
+            "Extra,extra@example.org,,staff,en,\x00",  # 5: even in a cell past the columns
+            "Bad Mail,not-an-address,,staff,en",  # 6
+        ]
+    )
+    with app.test_request_context():
+        problems = problems_of(population, text)
+    assert problems == [
+        (3, NUL_LINE),
+        (4, NUL_LINE),
+        (5, NUL_LINE),
+        (6, "“not-an-address” is not a valid e-mail address."),
+    ]
+
+
+def test_a_nul_character_in_the_first_line_is_refused(app, population):
+    with app.test_request_context():
+        assert problems_of(population, "name\x00," + HEADER[5:] + "Ana,ana@example.org,,staff,en\n") == [
+            (1, NUL_LINE)
+        ]
+
+
 COLUMNS = "name, email, branch, staff_or_volunteer, language"
 MUST_NAME = f"The first line must name the columns {COLUMNS}."
 MANY = HEADER + "".join(f"P{i},p{i}@example.org,,staff,en\n" for i in range(2001))

@@ -1,4 +1,8 @@
-"""The real server: gunicorn on a freshly migrated PostgreSQL database of its own (test_serving)."""
+"""The real server: gunicorn on a freshly migrated PostgreSQL database of its own.
+
+Its name follows the test database's (`test` → `test_serving`), so runs against different
+test databases never share, or drop, each other's served database.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ from bench._server import (
 )
 from tests.conftest import POSTGRES_URL, migrate_to_head, postgres_available, unavailable
 
-DATABASE = "test_serving"
+DATABASE = f"{make_url(POSTGRES_URL).database}_serving"
 COURSE = "basic-pss-intro"
 
 
