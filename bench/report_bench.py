@@ -39,10 +39,12 @@ MAX_RATIO = 1.5
 MAX_SECONDS_POSTGRES = 1.0
 
 
-def month_sql(postgres: bool, column: str) -> str:
+def month_sql(postgres: bool, column: str) -> tuple[str, str]:
+    """(the month to group by, its 'YYYY-MM' name) of a timestamp column."""
     if postgres:
-        return f"to_char(({column}) AT TIME ZONE 'UTC', 'YYYY-MM')"
-    return f"strftime('%Y-%m', {column})"
+        start = f"date_trunc('month', ({column}) AT TIME ZONE 'UTC')"
+        return start, f"to_char({start}, 'YYYY-MM')"
+    return f"strftime('%Y-%m', {column})", f"strftime('%Y-%m', {column})"
 
 
 def title_sql(postgres: bool, language: str) -> str:
@@ -74,6 +76,7 @@ HEADCOUNTS = """
 
 def society_sql(postgres: bool) -> list[tuple[str, str]]:
     """(name, SQL) of every aggregate of the Society report; :org is the Society's id."""
+    month_start, month_name = month_sql(postgres, "completed_at")
     return [
         ("branches", "SELECT id, name FROM branch WHERE organisation_id = :org ORDER BY name"),
         ("course titles", course_titles_sql(postgres)),
@@ -94,14 +97,9 @@ def society_sql(postgres: bool) -> list[tuple[str, str]]:
                 WHERE organisation_id = :org AND {IN_PERIOD} GROUP BY branch_id, person_kind""",
         ),
         (
-            "completions by language",
-            f"""SELECT language, count(*) FROM completion WHERE organisation_id = :org AND {IN_PERIOD}
-                GROUP BY language ORDER BY count(*) DESC, language""",
-        ),
-        (
-            "completions by month",
-            f"""SELECT {month_sql(postgres, "completed_at")}, count(*) FROM completion
-                WHERE organisation_id = :org AND {IN_PERIOD} GROUP BY 1""",
+            "completions by language and month",
+            f"""SELECT language, {month_name}, count(*) FROM completion
+                WHERE organisation_id = :org AND {IN_PERIOD} GROUP BY language, {month_start}""",
         ),
         (
             "enrolments by course, people started",
@@ -121,12 +119,11 @@ def society_sql(postgres: bool) -> list[tuple[str, str]]:
         ("headcount", HEADCOUNTS.format(orgs=":org")),
         (
             "first tries per question",
-            """SELECT e.course_version_id, a.block_id, a.question_id, count(*),
-                      coalesce(sum(CASE WHEN a.correct THEN 1 ELSE 0 END), 0)
-               FROM answer a JOIN enrolment e ON e.id = a.enrolment_id JOIN "user" u ON u.id = e.user_id
-               WHERE a.attempt = 1 AND a.answered_at >= :start AND a.answered_at < :end
-                 AND u.organisation_id = :org
-               GROUP BY e.course_version_id, a.block_id, a.question_id""",
+            """SELECT course_version_id, block_id, question_id, count(*),
+                      coalesce(sum(CASE WHEN correct THEN 1 ELSE 0 END), 0)
+               FROM answer
+               WHERE attempt = 1 AND answered_at >= :start AND answered_at < :end AND organisation_id = :org
+               GROUP BY course_version_id, block_id, question_id""",
         ),
         # The versions answered (every version, in practice), for their question prompts.
         ("question prompts", "SELECT id, content FROM course_version"),

@@ -481,6 +481,11 @@ def generate(
                                     correct,
                                     f"bench-{ids['answer']}",
                                     answered,
+                                    shape.course_id,
+                                    shape.version_id,
+                                    place.organisation_id,
+                                    branch_id,
+                                    kind,
                                 )
                             )
                             ids["answer"] += 1
@@ -563,6 +568,11 @@ ANSWER_COLUMNS = (
     "correct",
     "submission_id",
     "answered_at",
+    "course_id",
+    "course_version_id",
+    "organisation_id",
+    "branch_id",
+    "person_kind",
 )
 
 if __name__ == "__main__":

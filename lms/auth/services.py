@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lms import db
 from lms.audit.services import record
@@ -205,7 +205,12 @@ def load_user_from_session_id(session_id: str) -> User | None:
     user_id, _, token = session_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    # The roles come in the same query: every page's navigation reads them.
+    user = (
+        db.session.scalars(select(User).where(User.id == int(user_id)).options(joinedload(User.roles)))
+        .unique()
+        .first()
+    )
     if user is None or user.session_token != token or not user.is_active:
         return None
     return user
@@ -538,12 +543,14 @@ def export_user_data(session: Session, user: User, base_url: str) -> dict[str, A
             }
         )
     answers: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
-    for answer in session.scalars(
-        select(Answer)
+    for answer, organisation_code, branch_name in session.execute(
+        select(Answer, Organisation.code, Branch.name)
         .join(Enrolment, Enrolment.id == Answer.enrolment_id)
+        .join(Organisation, Organisation.id == Answer.organisation_id)
+        .outerjoin(Branch, Branch.id == Answer.branch_id)
         .where(Enrolment.user_id == user.id)
         .order_by(Answer.answered_at, Answer.id)
-    ):
+    ).tuples():
         answers[answer.enrolment_id].append(
             {
                 "block": answer.block_id,
@@ -552,6 +559,10 @@ def export_user_data(session: Session, user: User, base_url: str) -> dict[str, A
                 "selected": list(answer.selected),
                 "correct": answer.correct,
                 "answered_at": _iso(answer.answered_at),
+                # Where the person was when answering: copied for the reports, like completions.
+                "organisation": organisation_code,
+                "branch": branch_name,
+                "person_kind": answer.person_kind,
             }
         )
     reflections: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)

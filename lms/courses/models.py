@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.cache import BoundedCache
 from lms.db import Base, utcnow
 
 
@@ -38,15 +39,35 @@ class CourseVersion(Base):
     label: Mapped[str] = mapped_column(String(40))
     source_language: Mapped[str] = mapped_column(String(5))
     languages: Mapped[list[str]] = mapped_column(JSON)
-    # The validated course with every translation merged in, as the player reads it.
-    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The validated course with every translation merged in, as the player reads it. Deferred:
+    # pages read it through `document`, parsed once per process.
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     estimated_minutes: Mapped[dict[str, int]] = mapped_column(JSON)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list)
     loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
     loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     course: Mapped[Course] = relationship(back_populates="versions")
-    tags: Mapped[list[CourseVersionTag]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    tags: Mapped[list[CourseVersionTag]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """`content`, read from the database and parsed once per process, then shared: read only.
+
+        A version never changes once written, and its content hash names its content, so the
+        parsed document of (id, content hash) can serve every later request.
+        """
+        key = (self.id, self.content_hash)
+        document = documents.get(key)
+        if document is None:
+            document = self.content
+            if self.id is not None:
+                documents.put(key, document)
+        return document
+
+
+# The parsed contents of the most recently read versions (a few hundred KB each).
+documents: BoundedCache[dict[str, Any]] = BoundedCache(size=12)
 
 
 class CourseVersionTag(Base):

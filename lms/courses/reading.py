@@ -134,6 +134,9 @@ class _Converter:
 
     def scalar(self, node: ScalarNode, tag: str, path: DataPath, position: Position) -> Any:
         text = str(node.value)
+        if "\x00" in text:
+            # Written as "\0" in a quoted string: no database column can store it.
+            self.error(position, _("the text contains a NUL character (\\0): remove it"))
         if tag not in _SCALAR_TAGS:
             self.error(position, _("unsupported YAML tag %(tag)s", tag=tag))
             return text

@@ -8,14 +8,15 @@ started version N finishes on it and every completion names the version it was e
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer, lazyload
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
 
 from lms.audit.services import record
-from lms.courses.models import Course, CourseMedia, CourseVersion, CourseVersionTag
+from lms.courses.models import Course, CourseMedia, CourseVersion, CourseVersionTag, documents
 from lms.courses.validation import CourseCheck, check_course, discover
 from lms.db import in_integer_range, utcnow
 from lms.errors import LmsError, NotFound
@@ -166,10 +167,24 @@ def published_courses(session: Session) -> list[tuple[Course, CourseVersion]]:
             (latest.c.course_id == CourseVersion.course_id) & (latest.c.number == CourseVersion.number),
         )
         .where(Course.retired_at.is_(None))
-        .options(lazyload(CourseVersion.tags))
         .order_by(Course.slug)
     )
     return [(course, version) for course, version in rows.tuples()]
+
+
+def load_documents(session: Session, versions: Iterable[CourseVersion]) -> None:
+    """Read the content of those `versions` whose document is not cached yet, in one query."""
+    missing = {
+        version.id: version
+        for version in versions
+        if (version.id, version.content_hash) not in documents and "content" in inspect(version).unloaded
+    }
+    if not missing:
+        return
+    for version_id, content in session.execute(
+        select(CourseVersion.id, CourseVersion.content).where(CourseVersion.id.in_(missing))
+    ).tuples():
+        documents.put((version_id, missing[version_id].content_hash), content)
 
 
 def latest_version(session: Session, course_id: int) -> CourseVersion | None:
@@ -211,13 +226,12 @@ def course_rows(session: Session) -> list[CourseRow]:
             latest,
             (latest.c.course_id == CourseVersion.course_id) & (latest.c.number == CourseVersion.number),
         )
-        .options(lazyload(CourseVersion.tags))
         .order_by(Course.slug)
     ).tuples()
     return [
         CourseRow(
             course_id=course.slug,
-            title=version.content["localized"][version.source_language]["title"],
+            title=version.document["localized"][version.source_language]["title"],
             languages=list(version.languages),
             versions=counts.get(course.id, 0),
             estimated_minutes=dict(version.estimated_minutes),
@@ -234,7 +248,6 @@ def authoring_overview(session: Session) -> list[tuple[CourseRow, list[CourseVer
     for version, slug in session.execute(
         select(CourseVersion, Course.slug)
         .join(Course)
-        .options(defer(CourseVersion.content), lazyload(CourseVersion.tags))
         .order_by(CourseVersion.course_id, CourseVersion.number.desc())
     ).tuples():
         versions.setdefault(slug, []).append(version)
@@ -281,7 +294,7 @@ class LessonPreview:
 
 def lesson_preview(version: CourseVersion, language: str, lesson_id: str) -> LessonPreview | None:
     """The lesson `lesson_id` of `version` in `language`, or None if either does not exist."""
-    localized = version.content["localized"].get(language)
+    localized = version.document["localized"].get(language)
     if localized is None:
         return None
     order = [(module, lesson) for module in localized["modules"] for lesson in module["lessons"]]
@@ -299,4 +312,4 @@ def lesson_preview(version: CourseVersion, language: str, lesson_id: str) -> Les
 
 def first_lesson_id(version: CourseVersion) -> str:
     """The id of the first lesson of a version."""
-    return version.content["localized"][version.source_language]["modules"][0]["lessons"][0]["id"]
+    return version.document["localized"][version.source_language]["modules"][0]["lessons"][0]["id"]

@@ -74,14 +74,15 @@ class StartForm(FlaskForm):
         ]
 
 
-def _submission_id() -> str:
+def new_submission_id() -> str:
+    """A fresh random id for one rendered answer form."""
     return secrets.token_urlsafe(16)
 
 
 def _submission_field() -> HiddenField:
     # A fresh random id per rendered form: the same id sent twice is one answer, not two.
     return HiddenField(
-        default=_submission_id,
+        default=new_submission_id,
         validators=[
             InputRequired(message=_l("This form has expired. Please reload the page and answer again.")),
             Regexp(

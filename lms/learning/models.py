@@ -52,20 +52,30 @@ class Answer(Base):
 
     `submission_id` comes from the form; a retried or double-clicked submit carries the
     same one and the database refuses the duplicate.
+
+    The course and version (from the enrolment) and the organisation, branch and staff/volunteer
+    status (from the person) are copied when the answer is stored, as for a `Completion`: the
+    report's first-try rates read this table alone, and count an answer where the person was
+    when they gave it.
     """
 
     __tablename__ = "answer"
     __table_args__ = (
         UniqueConstraint("enrolment_id", "block_id", "question_id", "attempt"),
         CheckConstraint("attempt >= 1", name="attempt_positive"),
-        # First tries only: the report's first-try pass rate per question.
+        CheckConstraint("person_kind IN ('staff', 'volunteer')", name="person_kind"),
+        # First tries only: covers the report's first-try pass rate per question and its filters.
         Index(
             "ix_answer_first_try",
-            "enrolment_id",
+            "organisation_id",
             "answered_at",
+            "course_version_id",
             "block_id",
             "question_id",
             "correct",
+            "course_id",
+            "branch_id",
+            "person_kind",
             postgresql_where=text("attempt = 1"),
             sqlite_where=text("attempt = 1"),
         ),
@@ -73,6 +83,11 @@ class Answer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolment.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
+    course_version_id: Mapped[int] = mapped_column(ForeignKey("course_version.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branch.id", ondelete="SET NULL"))
+    person_kind: Mapped[str] = mapped_column(String(10))
     block_id: Mapped[str] = mapped_column(String(80))
     question_id: Mapped[str] = mapped_column(String(80))
     attempt: Mapped[int]

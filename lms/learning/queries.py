@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from lms.config import RTL_LOCALES
 from lms.courses.models import Course, CourseVersion
-from lms.courses.services import published_courses
+from lms.courses.services import load_documents, published_courses
 from lms.learning.models import Completion, Enrolment, LessonProgress, Reflection
 from lms.learning.services import content_language, first_lesson_id, lesson_ids, lessons_in_order, localized
 
@@ -43,7 +43,7 @@ class CatalogueEntry:
 
     @property
     def tags(self) -> list[str]:
-        return sorted(self.version.content["tags"])
+        return sorted(self.version.document["tags"])
 
     @property
     def is_fallback(self) -> bool:
@@ -60,7 +60,7 @@ def minutes_in(version: CourseVersion, language: str) -> int:
 
 
 def learner_states(session: Session, user_id: int | None) -> dict[int, LearnerState]:
-    """The learner's state in every course they started, by course id (three queries)."""
+    """The learner's state in every course they started, by course id (three queries; four cold)."""
     if user_id is None:
         return {}
     enrolments = session.scalars(
@@ -81,6 +81,7 @@ def learner_states(session: Session, user_id: int | None) -> dict[int, LearnerSt
     completions = session.scalars(
         select(Completion).where(Completion.user_id == user_id).order_by(Completion.completed_at)
     ).all()
+    load_documents(session, (enrolment.course_version for enrolment in enrolments))
     states: dict[int, LearnerState] = {}
     for completion in completions:
         states[completion.course_id] = LearnerState(status="completed", percent=100, completion=completion)
@@ -89,7 +90,7 @@ def learner_states(session: Session, user_id: int | None) -> dict[int, LearnerSt
         if enrolment.completed_at is not None:
             state.enrolment = state.enrolment or enrolment
             continue
-        total = len(lesson_ids(enrolment.course_version.content))
+        total = len(lesson_ids(enrolment.course_version.document))
         # An unfinished enrolment is what the learner works on, even after an earlier completion.
         state.status = "in_progress"
         state.enrolment = enrolment
@@ -105,8 +106,10 @@ def catalogue(
     states = learner_states(session, user_id)
     entries = []
     tags: set[str] = set()
-    for course, version in published_courses(session):
-        tags.update(version.content["tags"])
+    courses = published_courses(session)
+    load_documents(session, (version for _, version in courses))
+    for course, version in courses:
+        tags.update(version.document["tags"])
         shown = content_language(version, reader_language)
         entries.append(
             CatalogueEntry(

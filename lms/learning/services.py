@@ -15,11 +15,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, contains_eager, joinedload, object_session
 
 from lms.auth.models import User
 from lms.courses.models import Course, CourseVersion
@@ -32,6 +32,9 @@ from lms.orgs.models import Organisation, SiteSetting
 # A gap between two actions longer than this counts as this much: a tab left open overnight
 # is not learning time.
 MAX_ACTIVITY_GAP_SECONDS = 600
+# Reopening the lesson one is on within this time (a reload, a second tab) writes nothing: the
+# time in between is counted by the next write, which measures from the last one written.
+RELOAD_SECONDS = 60
 # How often a write whose attempt number was taken by a parallel request is retried.
 ATTEMPT_RETRIES = 5
 SUBMISSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -79,7 +82,7 @@ def content_language(version: CourseVersion, wanted: str | None) -> str:
 
 def localized(version: CourseVersion, language: str) -> dict[str, Any]:
     """The course text in `language` (which must be one of the version's languages)."""
-    return version.content["localized"][language]
+    return version.document["localized"][language]
 
 
 def _structure(content: dict[str, Any]) -> dict[str, Any]:
@@ -156,6 +159,26 @@ def current_enrolment(session: Session, user_id: int, course_id: int) -> Enrolme
     )
 
 
+def player_enrolment(session: Session, user_id: int, slug: str) -> Enrolment | None:
+    """`current_enrolment` of the course `slug`, with its course and version, in one query."""
+    return session.scalar(
+        select(Enrolment)
+        .join(Enrolment.course)
+        .where(Enrolment.user_id == user_id, Course.slug == slug)
+        .options(contains_eager(Enrolment.course), joinedload(Enrolment.course_version))
+        .order_by(Enrolment.completed_at.is_(None).desc(), Enrolment.started_at.desc(), Enrolment.id.desc())
+        .limit(1)
+    )
+
+
+class LatestAnswer(NamedTuple):
+    """The latest attempt at one question: what the progress and the feedback need of it."""
+
+    attempt: int
+    selected: list[str]
+    correct: bool
+
+
 @dataclass
 class CourseProgress:
     """Where a learner stands in one enrolment: lessons seen and the latest answer to each question."""
@@ -165,7 +188,7 @@ class CourseProgress:
     question_keys: list[tuple[str, str]]
     pass_mark: int
     visited: set[str]
-    latest: dict[tuple[str, str], Answer] = field(default_factory=dict)
+    latest: dict[tuple[str, str], LatestAnswer] = field(default_factory=dict)
 
     @property
     def correct_count(self) -> int:
@@ -215,16 +238,18 @@ class CourseProgress:
 
 def course_progress(session: Session, enrolment: Enrolment) -> CourseProgress:
     """Lessons seen and latest answers of one enrolment (two queries)."""
-    content = enrolment.course_version.content
+    content = enrolment.course_version.document
     visited = set(
         session.scalars(select(LessonProgress.lesson_id).where(LessonProgress.enrolment_id == enrolment.id))
     )
-    latest: dict[tuple[str, str], Answer] = {}
-    answers = session.scalars(
-        select(Answer).where(Answer.enrolment_id == enrolment.id).order_by(Answer.attempt)
+    latest: dict[tuple[str, str], LatestAnswer] = {}
+    answers = session.execute(
+        select(Answer.block_id, Answer.question_id, Answer.attempt, Answer.selected, Answer.correct)
+        .where(Answer.enrolment_id == enrolment.id)
+        .order_by(Answer.attempt)
     )
-    for answer in answers:
-        latest[(answer.block_id, answer.question_id)] = answer
+    for block_id, question_id, attempt, selected, correct in answers.tuples():
+        latest[(block_id, question_id)] = LatestAnswer(attempt, selected, correct)
     return CourseProgress(
         lesson_ids=lesson_ids(content),
         required_lessons=list(content["completion"]["required_lessons"]),
@@ -235,7 +260,9 @@ def course_progress(session: Session, enrolment: Enrolment) -> CourseProgress:
     )
 
 
-def check_feedback(block: dict[str, Any], latest: dict[tuple[str, str], Answer]) -> dict[str, Any] | None:
+def check_feedback(
+    block: dict[str, Any], latest: dict[tuple[str, str], LatestAnswer]
+) -> dict[str, Any] | None:
     """The result of the latest attempt at a knowledge check, to show after answering.
 
     Each question says whether it was right and gives the feedback of each selected option;
@@ -264,7 +291,9 @@ def check_feedback(block: dict[str, Any], latest: dict[tuple[str, str], Answer])
     }
 
 
-def scenario_feedback(block: dict[str, Any], latest: dict[tuple[str, str], Answer]) -> dict[str, Any] | None:
+def scenario_feedback(
+    block: dict[str, Any], latest: dict[tuple[str, str], LatestAnswer]
+) -> dict[str, Any] | None:
     """The chosen option of a scenario with its feedback, and the best option(s), after answering."""
     answer = latest.get((block["id"], SCENARIO_QUESTION_ID))
     if answer is None:
@@ -333,39 +362,70 @@ def start_course(
 
 def first_lesson_id(enrolment: Enrolment) -> str:
     """Where Start leads: the last lesson the learner opened, or the first lesson."""
-    ids = lesson_ids(enrolment.course_version.content)
+    ids = lesson_ids(enrolment.course_version.document)
     return enrolment.last_lesson_id if enrolment.last_lesson_id in ids else ids[0]
 
 
-def record_lesson_view(
+@dataclass
+class LessonVisit:
+    """What opening a lesson left: the learner's progress after it, and the completion it wrote."""
+
+    progress: CourseProgress
+    completion: Completion | None
+
+
+def open_lesson(
     session: Session, user: User, enrolment: Enrolment, lesson_id: str, now: datetime | None = None
-) -> Completion | None:
+) -> LessonVisit:
     """Note that the learner opened a lesson, then complete the course if its rule is now met."""
     now = now or utcnow()
-    if lesson_id not in lesson_ids(enrolment.course_version.content):
+    if lesson_id not in lesson_ids(enrolment.course_version.document):
         raise LessonNotFound(lesson_id)
-    query = select(LessonProgress).where(
-        LessonProgress.enrolment_id == enrolment.id, LessonProgress.lesson_id == lesson_id
+    progress = course_progress(session, enrolment)
+    since_last = (now - enrolment.last_activity_at).total_seconds()
+    reload = (
+        enrolment.last_lesson_id == lesson_id
+        and lesson_id in progress.visited
+        and 0 <= since_last < RELOAD_SECONDS
     )
-    progress = session.scalar(query)
-    if progress is None:
+    if not reload:
+        _record_view(session, enrolment.id, lesson_id, lesson_id in progress.visited, now)
+        progress.visited.add(lesson_id)
+        _touch(enrolment, lesson_id, now)
+    completion = None
+    # Only a learner who became eligible can need a completion: the check costs no query.
+    if enrolment.completed_at is None and progress.eligible:
+        completion = complete_if_eligible(session, user, enrolment, now, progress)
+    return LessonVisit(progress=progress, completion=completion)
+
+
+def _record_view(session: Session, enrolment_id: int, lesson_id: str, seen: bool, now: datetime) -> None:
+    matching = (LessonProgress.enrolment_id == enrolment_id, LessonProgress.lesson_id == lesson_id)
+    if not seen:
         try:
             with session.begin_nested():
                 session.add(
                     LessonProgress(
-                        enrolment_id=enrolment.id,
+                        enrolment_id=enrolment_id,
                         lesson_id=lesson_id,
                         first_viewed_at=now,
                         last_viewed_at=now,
                     )
                 )
+            return
         except IntegrityError:
-            # The same lesson opened in another tab at the same moment.
-            session.scalars(query).one().last_viewed_at = now
-    else:
-        progress.last_viewed_at = now
-    _touch(enrolment, lesson_id, now)
-    return complete_if_eligible(session, user, enrolment, now)
+            pass  # The same lesson opened in another tab at the same moment.
+    session.execute(
+        update(LessonProgress).where(*matching).values(last_viewed_at=now),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def record_lesson_view(
+    session: Session, user: User, enrolment: Enrolment, lesson_id: str, now: datetime | None = None
+) -> Completion | None:
+    """`open_lesson`, returning only the completion it wrote (or None)."""
+    return open_lesson(session, user, enrolment, lesson_id, now).completion
 
 
 def answer_key(enrolment_id: int, submission_id: str, question_id: str) -> str:
@@ -395,6 +455,8 @@ def _store_attempt(
     attempt = session.scalar(replayed)
     if attempt is not None:
         return attempt
+    # Where the person is now, copied as for a completion (the learner is already loaded).
+    person = enrolment.user
     for _ in range(ATTEMPT_RETRIES):
         attempt = 1 + (
             session.scalar(
@@ -409,6 +471,11 @@ def _store_attempt(
                 session.add_all(
                     Answer(
                         enrolment_id=enrolment.id,
+                        course_id=enrolment.course_id,
+                        course_version_id=enrolment.course_version_id,
+                        organisation_id=person.organisation_id,
+                        branch_id=person.branch_id,
+                        person_kind=person.person_kind,
                         block_id=block_id,
                         question_id=question_id,
                         attempt=attempt,
@@ -445,7 +512,7 @@ def submit_knowledge_check(
     The same `submission_id` sent again stores nothing and returns the first attempt's number.
     """
     now = now or utcnow()
-    block = find_block(_structure(enrolment.course_version.content), lesson_id, block_id, "knowledge_check")
+    block = find_block(_structure(enrolment.course_version.document), lesson_id, block_id, "knowledge_check")
     rows = []
     for question in block["questions"]:
         chosen = list(dict.fromkeys(selections.get(question["id"]) or []))
@@ -472,7 +539,7 @@ def submit_scenario_choice(
 ) -> int:
     """Store the learner's choice in a scenario (not scored); return the attempt number."""
     now = now or utcnow()
-    block = find_block(_structure(enrolment.course_version.content), lesson_id, block_id, "scenario")
+    block = find_block(_structure(enrolment.course_version.document), lesson_id, block_id, "scenario")
     option = next((o for o in block["options"] if o["id"] == option_id), None)
     if option is None:
         raise InvalidAnswer(option_id)
@@ -492,7 +559,7 @@ def save_reflection(
 ) -> Reflection | None:
     """Save the learner's private note on a reflection prompt; an empty text removes it."""
     now = now or utcnow()
-    find_block(_structure(enrolment.course_version.content), lesson_id, block_id, "reflection")
+    find_block(_structure(enrolment.course_version.document), lesson_id, block_id, "reflection")
     text = text.strip()[:REFLECTION_MAX_LENGTH]
     query = select(Reflection).where(Reflection.enrolment_id == enrolment.id, Reflection.block_id == block_id)
     reflection = session.scalar(query)
@@ -522,12 +589,17 @@ def new_certificate_code() -> str:
 
 
 def complete_if_eligible(
-    session: Session, user: User, enrolment: Enrolment, now: datetime | None = None
+    session: Session,
+    user: User,
+    enrolment: Enrolment,
+    now: datetime | None = None,
+    progress: CourseProgress | None = None,
 ) -> Completion | None:
     """Write the learner's Completion when the course's rule is met; return it (or None).
 
     Exactly one per learner and version, whatever runs in parallel: the row is inserted in a
     SAVEPOINT and the unique constraint decides; the loser re-reads the winner's row.
+    `progress`, when given, is the enrolment's current one (saves reading it again).
     """
     now = now or utcnow()
     query = select(Completion).where(
@@ -535,7 +607,7 @@ def complete_if_eligible(
     )
     completion = session.scalar(query)
     if completion is None:
-        progress = course_progress(session, enrolment)
+        progress = progress or course_progress(session, enrolment)
         if not progress.eligible:
             return None
         # The time spent was added in SQL: flush so reading it gives the sum, not the expression.
@@ -635,7 +707,7 @@ def completion_statement(
             "definition": {
                 "type": "http://adlnet.gov/expapi/activities/course",
                 "name": _language_map(
-                    (lang, text["title"]) for lang, text in version.content["localized"].items()
+                    (lang, text["title"]) for lang, text in version.document["localized"].items()
                 ),
             },
         },

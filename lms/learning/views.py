@@ -27,6 +27,7 @@ from lms.courses import services as courses_services
 from lms.courses.models import Course
 from lms.i18n import LANGUAGE_NAMES, text_direction
 from lms.learning import forms, queries, services
+from lms.learning.blocks import lang_attributes, lesson_blocks
 from lms.learning.models import Enrolment
 
 bp = Blueprint("learning", __name__)
@@ -116,7 +117,11 @@ def start(slug: str) -> WerkzeugResponse:
 
 
 def _lesson_page(
-    course: Course, enrolment: Enrolment, lesson_id: str, submitted: dict[str, FlaskForm] | None = None
+    course: Course,
+    enrolment: Enrolment,
+    lesson_id: str,
+    submitted: dict[str, FlaskForm] | None = None,
+    progress: services.CourseProgress | None = None,
 ) -> str:
     """The player page; `submitted` holds a form that failed validation, to show with its errors."""
     submitted = submitted or {}
@@ -128,24 +133,18 @@ def _lesson_page(
     if index is None:
         abort(404)
     lesson = lessons[index]
-    progress = services.course_progress(db.session, enrolment)
-    reflections = queries.reflections_of(db.session, enrolment.id)
-    blocks: list[dict[str, Any]] = []
-    for block in lesson["blocks"]:
-        item: dict[str, Any] = {"block": services.public_block(block)}
-        if block["type"] == "knowledge_check":
-            item["form"] = submitted.get(block["id"]) or forms.knowledge_check_form(item["block"])
-            item["result"] = services.check_feedback(block, progress.latest)
-        elif block["type"] == "scenario":
-            item["form"] = submitted.get(block["id"]) or forms.scenario_form(item["block"])
-            item["result"] = services.scenario_feedback(block, progress.latest)
-        elif block["type"] == "reflection":
-            saved = reflections.get(block["id"])
-            item["saved"] = saved
-            item["form"] = submitted.get(block["id"]) or forms.reflection_form(
-                block, saved.text if saved else ""
-            )
-        blocks.append(item)
+    progress = progress or services.course_progress(db.session, enrolment)
+    has_reflection = any(block["type"] == "reflection" for block in lesson["blocks"])
+    reflections = queries.reflections_of(db.session, enrolment.id) if has_reflection else {}
+    blocks = lesson_blocks(
+        version,
+        language,
+        course.slug,
+        lesson,
+        progress,
+        reflections,
+        submitted,
+    )
     completion = None
     if enrolment.completed_at is not None:
         completion = queries.completion_of(db.session, current_user.id, version.id)
@@ -156,6 +155,7 @@ def _lesson_page(
         version=version,
         language=language,
         content_dir=text_direction(language),
+        lang=lang_attributes(language),
         text=text,
         lesson=lesson,
         lessons=lessons,
@@ -170,8 +170,10 @@ def _lesson_page(
 
 
 def _enrolment_for_player(slug: str) -> tuple[Course, Enrolment | None]:
-    course = _course_or_404(slug)
-    return course, _enrolment_or_none(course)
+    enrolment = services.player_enrolment(db.session, current_user.id, slug)
+    if enrolment is None:
+        return _course_or_404(slug), None
+    return enrolment.course, enrolment
 
 
 def _not_started(slug: str) -> WerkzeugResponse:
@@ -186,11 +188,13 @@ def lesson(slug: str, lesson_id: str) -> str | WerkzeugResponse:
     if enrolment is None:
         return _not_started(slug)
     try:
-        services.record_lesson_view(db.session, current_user, enrolment, lesson_id)
+        visit = services.open_lesson(db.session, current_user, enrolment, lesson_id)
     except services.LessonNotFound:
         abort(404)
+    # Rendered before the commit, so that its reads share the view's transaction.
+    page = _lesson_page(course, enrolment, lesson_id, progress=visit.progress)
     db.session.commit()
-    return _lesson_page(course, enrolment, lesson_id)
+    return page
 
 
 def _back_to_block(slug: str, lesson_id: str, block_id: str) -> WerkzeugResponse:

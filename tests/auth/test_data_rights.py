@@ -54,12 +54,20 @@ def _learn(session, user: User, version, tag: str) -> Record:
     )
     session.add(enrolment)
     session.flush()
+    where = {
+        "course_id": version.course_id,
+        "course_version_id": version.id,
+        "organisation_id": user.organisation_id,
+        "branch_id": user.branch_id,
+        "person_kind": user.person_kind,
+    }
     session.add_all(
         [
             LessonProgress(enrolment_id=enrolment.id, lesson_id="lesson-one", first_viewed_at=STARTED),
             LessonProgress(enrolment_id=enrolment.id, lesson_id="lesson-two", first_viewed_at=STARTED),
             Answer(
                 enrolment_id=enrolment.id,
+                **where,
                 block_id="check-one",
                 question_id="q-listen",
                 attempt=1,
@@ -70,6 +78,7 @@ def _learn(session, user: User, version, tag: str) -> Record:
             ),
             Answer(
                 enrolment_id=enrolment.id,
+                **where,
                 block_id="check-one",
                 question_id="q-listen",
                 attempt=2,
@@ -185,6 +194,9 @@ def test_export_holds_all_of_the_persons_data_and_nothing_of_anyone_else(db_sess
         ("q-listen", 2, ["listen"], True),
     ]
     assert all(answer["block"] == "check-one" and answer["answered_at"] for answer in enrolment["answers"])
+    assert {(a["organisation"], a["branch"], a["person_kind"]) for a in enrolment["answers"]} == {
+        ("KEN", "Nairobi", "volunteer")
+    }
     assert [(r["block"], r["text"]) for r in enrolment["reflections"]] == [
         ("first-thoughts", "Private note amina")
     ]

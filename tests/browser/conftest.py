@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from werkzeug.serving import make_server
 
 from lms import create_app
@@ -55,6 +55,7 @@ def _seed(app: Flask) -> tuple[str, CourseVersion]:
             select(CourseVersion)
             .join(Course)
             .where(Course.slug == COURSE, CourseVersion.number == result.version_number)
+            .options(undefer(CourseVersion.content))  # read by the tests after the session ends
         ).one()
         return organisation.name_en, version
 

@@ -129,6 +129,7 @@ def test_every_duplicate_key_of_a_file_is_reported(tmp_path):
         ("a: 1\n<<: {b: 2}\n", "2:1: error: YAML merge keys (<<) are not supported: write the fields out"),
         ("? [a]\n: 1\n", "1:3: error: a key must be plain text, not a list or a mapping"),
         ("a: \x01\n", "1:4: error: the file contains a character that YAML does not allow (U+0001)"),
+        ('a: 1\nb: "Hello\\0"\n', "2:4: error: the text contains a NUL character (\\0): remove it"),
         (
             "a: 1\n---\nb: 2\n",
             "2:1: error: malformed YAML: expected a single document in the stream: "
@@ -227,7 +228,7 @@ def test_changed_image_changes_the_content_hash(course_copy):
 @pytest.mark.parametrize(
     ("src", "message"),
     [
-        ('"media/\\0x.svg"', "media path 'media/\\0x.svg' contains a NUL character"),
+        ('"media/\\0x.svg"', "the text contains a NUL character (\\0): remove it"),
         ("ftp://example.org/x.svg", "media URL 'ftp://example.org/x.svg' must be an https:// address"),
         ("https://example.org/x.svg", "images must be files of the course (e.g. media/picture.svg)"),
         ("media/pause-bell.txt", "media file 'media/pause-bell.txt' does not exist"),

@@ -78,6 +78,48 @@ def test_retired_course_cannot_be_started_but_can_be_continued(db_session, learn
     assert services.start_course(db_session, learner, version.course, "en").id == enrolment.id
 
 
+def test_reopening_the_same_lesson_within_a_minute_writes_nothing_and_loses_no_time(
+    db_session, learner, version
+):
+    start = utcnow()
+    enrolment = services.start_course(db_session, learner, version.course, "en", now=start)
+    services.record_lesson_view(
+        db_session, learner, enrolment, "lesson-one", now=start + timedelta(seconds=30)
+    )
+    db_session.flush()
+    db_session.refresh(enrolment)
+    viewed = db_session.scalars(
+        select(LessonProgress).where(LessonProgress.enrolment_id == enrolment.id)
+    ).one()
+    first_view = viewed.last_viewed_at
+    # Reloads at +40 s and +85 s: within a minute of the last recorded view, nothing is written.
+    for seconds in (40, 85):
+        services.record_lesson_view(
+            db_session, learner, enrolment, "lesson-one", now=start + timedelta(seconds=seconds)
+        )
+        db_session.flush()
+        assert not db_session.dirty
+    db_session.refresh(enrolment)
+    db_session.refresh(viewed)
+    assert enrolment.last_activity_at == start + timedelta(seconds=30)
+    assert viewed.last_viewed_at == first_view
+    # The next recorded view counts the whole time since the last one written.
+    services.record_lesson_view(
+        db_session, learner, enrolment, "lesson-two", now=start + timedelta(seconds=120)
+    )
+    db_session.flush()
+    db_session.refresh(enrolment)
+    assert enrolment.time_spent_seconds == 120
+    # A minute or more after the last written view, the same lesson is recorded again.
+    services.record_lesson_view(
+        db_session, learner, enrolment, "lesson-two", now=start + timedelta(seconds=180)
+    )
+    db_session.flush()
+    db_session.refresh(enrolment)
+    assert enrolment.last_activity_at == start + timedelta(seconds=180)
+    assert enrolment.time_spent_seconds == 180
+
+
 def test_lesson_view_saves_progress_last_lesson_and_capped_time(db_session, learner, version):
     start = utcnow()
     enrolment = services.start_course(db_session, learner, version.course, "en", now=start)

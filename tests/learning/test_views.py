@@ -10,7 +10,7 @@ from markupsafe import escape
 from sqlalchemy import event, func, select
 
 from lms.db import utcnow
-from lms.learning import services
+from lms.learning import blocks, services
 from lms.learning.models import Answer, Completion, Enrolment, Reflection
 from lms.orgs.models import SiteSetting
 from tests.factories import UserFactory
@@ -154,8 +154,11 @@ def test_catalogue_query_count_does_not_grow_with_courses(client, db_session, le
         enrolment = services.start_course(db_session, learner, version.course, "en")
         services.record_lesson_view(db_session, learner, enrolment, "lesson-one")
     make_version(course=first.course, number=2)
+    # The first view after new versions reads their contents, all in one query; later ones none.
+    seven_courses_cold = _catalogue_queries(client, query_counter)
     seven_courses = _catalogue_queries(client, query_counter)
     assert seven_courses == one_course
+    assert seven_courses_cold == one_course + 1
     assert seven_courses <= 10
 
 
@@ -262,6 +265,57 @@ def test_answers_are_not_in_the_page_before_answering(client, db_session, learne
     page = _page(client, f"/learn/{version.course.slug}/lesson-one")
     assert "Being there helps." not in page
     assert "This can feel dismissive." not in page
+
+
+def _hidden(page: str, name: str) -> list[str]:
+    return re.findall(rf'name="{re.escape(name)}" type="hidden" value="([^"]*)"', page) + re.findall(
+        rf'type="hidden" name="{re.escape(name)}" value="([^"]*)"', page
+    )
+
+
+def test_shared_lesson_blocks_carry_each_requests_own_csrf_token_and_submission_ids(
+    app, client, db_session, learner, version, monkeypatch
+):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    blocks.cache.clear()
+    other = UserFactory()
+    other_client = app.test_client()
+    pages, cached = [], []
+    for who, browser in ((learner, client), (other, other_client), (learner, client)):
+        login(browser, who)
+        services.start_course(db_session, who, version.course, "en")
+        pages.append(_page(browser, f"/learn/{version.course.slug}/lesson-two"))
+        cached.append(len(blocks.cache))
+    submissions = [_hidden(page, "check-one-submission_id") for page in pages]
+    tokens = [_hidden(page, "check-one-csrf_token") for page in pages]
+    assert all(len(ids) == 1 and len(ids[0]) >= 16 for ids in submissions)
+    # A fresh submission id on every page: a reload must not turn a new answer into a replay.
+    assert len({ids[0] for ids in submissions}) == 3
+    assert tokens[0] and tokens[1] and tokens[0] != tokens[1]
+    assert blocks.CSRF_MARK not in "".join(pages) and blocks.SUBMISSION_MARK not in "".join(pages)
+    # Rendered once for the first learner; the others got it from the cache, with their own values.
+    assert cached[0] > 0 and cached[0] == cached[1] == cached[2]
+    # The form works with the token the page gave.
+    response = client.post(
+        _check_url(version),
+        data={**_form(RIGHT, submissions[2][0]), "check-one-csrf_token": tokens[2][0]},
+    )
+    assert response.status_code == 302
+
+
+def test_a_block_the_learner_answered_is_not_shared_with_others(app, client, db_session, learner, version):
+    blocks.cache.clear()
+    _started(client, db_session, learner, version)
+    client.post(_check_url(version), data=_form({"q-listen": ["advise"], "q-signs": ["sleep"]}, SUBMISSION))
+    assert "Your answers (attempt 1)" in _page(client, f"/learn/{version.course.slug}/lesson-two")
+    other = UserFactory()
+    other_client = app.test_client()
+    login(other_client, other)
+    services.start_course(db_session, other, version.course, "en")
+    page = _page(other_client, f"/learn/{version.course.slug}/lesson-two")
+    assert "Your answers" not in page
+    assert "You chose" not in page
+    assert "Check my answers" in page
 
 
 def test_wrong_then_right_answers_show_text_results_and_allow_another_try(

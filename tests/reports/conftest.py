@@ -123,9 +123,16 @@ class Population:
         block: str = "check-one",
     ) -> None:
         self._submissions += 1
+        enrolled = self.enrolments[enrolment]
+        person = self.session.get(User, enrolled.user_id)
         self.session.add(
             Answer(
-                enrolment_id=self.enrolments[enrolment].id,
+                enrolment_id=enrolled.id,
+                course_id=enrolled.course_id,
+                course_version_id=enrolled.course_version_id,
+                organisation_id=person.organisation_id,
+                branch_id=person.branch_id,
+                person_kind=person.person_kind,
                 block_id=block,
                 question_id=question,
                 attempt=attempt,

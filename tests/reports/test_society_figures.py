@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import select
+
+from lms.learning.models import Answer
+from lms.learning.services import submit_knowledge_check
 from lms.reports.queries import (
     ReportFilters,
     course_names,
@@ -19,7 +23,7 @@ from lms.reports.queries import (
     society_report,
 )
 from lms.reports.services import organisation_branches
-from tests.reports.conftest import PERIOD
+from tests.reports.conftest import PERIOD, at
 
 
 def report_of(population, filters, organisation=None):
@@ -99,6 +103,48 @@ def test_first_try_pass_rate_per_question_ignores_retries_scenarios_and_other_so
     assert [(r.course_title, r.prompt, r.first_tries, r.first_try_correct) for r in rows] == [
         ("pss-basics [en]", "Which helps most?", 3, 2),
         ("pss-basics [en]", "Which are signs of stress?", 2, 1),
+    ]
+
+
+def test_first_tries_count_where_the_person_was_when_answering(population):
+    """An answer keeps the organisation, branch and staff/volunteer status of its moment, as a
+    completion does: u3 (South, volunteer) answers the care check, then moves to North as staff."""
+    session, a = population.session, population.a
+    north, south = population.branches["north"], population.branches["south"]
+    u3, care = population.people["u3"], population.courses["care"]
+    enrolment = population.enrol("u3-care", "u3", "care", at(2026, 4, 5))
+    selections = {"q-listen": ["listen"], "q-signs": ["sleep"]}
+    submit_knowledge_check(
+        session, u3, enrolment, "lesson-two", "check-one", selections, "u3-care-first-try", at(2026, 4, 6)
+    )
+    stored = session.execute(
+        select(
+            Answer.course_id,
+            Answer.course_version_id,
+            Answer.organisation_id,
+            Answer.branch_id,
+            Answer.person_kind,
+        ).where(Answer.enrolment_id == enrolment.id)
+    ).all()
+    assert set(stored) == {(care.course_id, care.id, a.id, south.id, "volunteer")}
+    assert len(stored) == 2
+
+    u3.branch_id, u3.person_kind = north.id, "staff"
+    session.flush()
+    names = course_names(session, "en")
+
+    def first_tries(filters):
+        rows = first_try_pass_rates(session, frozenset({a.id}), filters, names, "en")
+        return [(r.course_title, r.prompt, r.first_tries, r.first_try_correct) for r in rows]
+
+    assert first_tries(ReportFilters(PERIOD, branch_id=south.id)) == [
+        ("pss-basics [en]", "Which helps most?", 1, 1),
+        ("self-care [en]", "Which helps most?", 1, 1),
+        ("self-care [en]", "Which are signs of stress?", 1, 0),
+    ]
+    assert first_tries(ReportFilters(PERIOD, branch_id=north.id, person_kind="staff")) == [
+        ("pss-basics [en]", "Which helps most?", 1, 1),
+        ("pss-basics [en]", "Which are signs of stress?", 1, 0),
     ]
 
 
