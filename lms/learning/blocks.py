@@ -45,12 +45,18 @@ cache: BoundedCache[Markup] = BoundedCache(CACHE_SIZE)
 
 @dataclass
 class _Block:
-    block: dict[str, Any]
     # The item the template reads: the public block, its form, the learner's result or note.
     item: dict[str, Any]
     # Builds the form when the block has one and it must be rendered.
     make_form: Callable[[], FlaskForm] | None
     learner_specific: bool
+
+
+# The feedback and the form of each kind of answered block.
+_ANSWERED = {
+    "knowledge_check": (services.check_feedback, forms.knowledge_check_form),
+    "scenario": (services.scenario_feedback, forms.scenario_form),
+}
 
 
 def _prepare(
@@ -61,32 +67,21 @@ def _prepare(
 ) -> _Block:
     item: dict[str, Any] = {"block": services.public_block(block)}
     failed = submitted.get(block["id"])
-    if block["type"] == "knowledge_check":
-        item["result"] = services.check_feedback(block, progress.latest)
+    if block["type"] in _ANSWERED:
+        feedback, make_form = _ANSWERED[block["type"]]
+        item["result"] = feedback(block, progress.latest)
         return _Block(
-            block,
-            item,
-            lambda: failed or forms.knowledge_check_form(item["block"]),
-            failed is not None or item["result"] is not None,
-        )
-    if block["type"] == "scenario":
-        item["result"] = services.scenario_feedback(block, progress.latest)
-        return _Block(
-            block,
-            item,
-            lambda: failed or forms.scenario_form(item["block"]),
-            failed is not None or item["result"] is not None,
+            item, lambda: failed or make_form(item["block"]), failed is not None or item["result"] is not None
         )
     if block["type"] == "reflection":
         saved = reflections.get(block["id"])
         item["saved"] = saved
         return _Block(
-            block,
             item,
             lambda: failed or forms.reflection_form(block, saved.text if saved else ""),
             failed is not None or saved is not None,
         )
-    return _Block(block, item, None, False)
+    return _Block(item, None, False)
 
 
 def _render(prepared: _Block, slug: str, lesson_id: str, lang: Markup) -> Markup:
