@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import astuple, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 log = logging.getLogger("lms.certificates")
 
@@ -23,6 +25,8 @@ NOTO_FONTS = (
 # DejaVu Sans covers Latin and Arabic in one family: lesser Arabic, but every name still prints.
 DEJAVU_FONTS = (("sans", DEJAVU / "DejaVuSans.ttf", DEJAVU / "DejaVuSans-Bold.ttf"),)
 
+# Arabic, Arabic Supplement, Arabic Extended-A and the presentation forms.
+ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 ACCENT = (176, 0, 30)
 INK = (26, 26, 26)
 MUTED = (85, 85, 85)
@@ -50,9 +54,10 @@ class CertificateText:
     right_to_left: bool = False
 
 
-def _fonts() -> tuple[tuple[str, Path, Path], ...]:
+def _fonts(arabic: bool) -> tuple[tuple[str, Path, Path], ...]:
     if all(regular.exists() and bold.exists() for _family, regular, bold in NOTO_FONTS):
-        return NOTO_FONTS
+        # Reading a font costs memory and time: the Arabic one only for a certificate that needs it.
+        return NOTO_FONTS if arabic else NOTO_FONTS[:1]
     log.warning("Noto fonts missing under %s (install fonts-noto-core): using DejaVu Sans", NOTO)
     return DEJAVU_FONTS
 
@@ -69,6 +74,8 @@ def _line(
 
 
 def _qr_png(url: str) -> io.BytesIO:
+    import segno  # imported late, as fpdf in render_certificate
+
     image = io.BytesIO()
     segno.make(url, error="m").save(image, kind="png", scale=8, border=2)
     image.seek(0)
@@ -77,6 +84,10 @@ def _qr_png(url: str) -> io.BytesIO:
 
 def render_certificate(text: CertificateText) -> bytes:
     """The certificate as PDF bytes."""
+    # Imported when a worker draws its first certificate: fpdf2 and its font tools hold about
+    # 20 MB, which a worker that only serves pages need not carry.
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_margins(MARGIN, MARGIN, MARGIN)
@@ -84,7 +95,7 @@ def render_certificate(text: CertificateText) -> bytes:
     pdf.set_author(text.platform)
     pdf.set_creator(text.platform)
     pdf.set_lang(text.language)
-    fonts = _fonts()
+    fonts = _fonts(any(ARABIC.search(str(field)) for field in astuple(text)))
     for family, regular, bold in fonts:
         pdf.add_font(family, "", str(regular))
         pdf.add_font(family, "B", str(bold))
