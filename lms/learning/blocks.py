@@ -116,6 +116,9 @@ def lesson_blocks(
             html.append(_render(prepared, slug, lesson["id"], lang))
             continue
         key = (
+            # The app too: a process may hold several (the tests do), each with its own settings.
+            id(current_app._get_current_object()),
+            token is not None,
             version.id,
             version.content_hash,
             language,

@@ -303,6 +303,17 @@ def test_shared_lesson_blocks_carry_each_requests_own_csrf_token_and_submission_
     assert response.status_code == 302
 
 
+def test_a_block_shared_while_csrf_was_off_is_not_reused_once_it_is_on(
+    app, client, db_session, learner, version, monkeypatch
+):
+    blocks.cache.clear()
+    _started(client, db_session, learner, version)
+    assert _hidden(_page(client, f"/learn/{version.course.slug}/lesson-two"), "check-one-csrf_token") == []
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = _page(client, f"/learn/{version.course.slug}/lesson-two")
+    assert len(_hidden(page, "check-one-csrf_token")) == 1
+
+
 def test_a_block_the_learner_answered_is_not_shared_with_others(app, client, db_session, learner, version):
     blocks.cache.clear()
     _started(client, db_session, learner, version)
