@@ -30,6 +30,9 @@ def _explain(error: LmsError) -> str:
             "The %(role)s role is Movement-wide: leave out --org.", role=error
         ),
         services.RoleNotHeld: _("This person does not hold the %(role)s role there.", role=error),
+        services.LastAdministrator: _(
+            "This is the only administrator: grant the admin role to someone else first."
+        ),
         services.EmailTaken: _("An account already uses the e-mail address %(email)s.", email=error),
         services.PasswordTooShort: _(
             "The password needs at least %(count)s characters.", count=services.MIN_PASSWORD_LENGTH

@@ -13,7 +13,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -86,6 +86,22 @@ class RoleTakesNoOrganisation(LmsError):
 
 class RoleNotHeld(LmsError):
     """The person does not hold the role being revoked."""
+
+
+class LastAdministrator(LmsError):
+    """The change would leave the platform with no administrator."""
+
+
+def _keep_an_administrator(session: Session, user: User) -> None:
+    """LastAdministrator unless an account other than `user`'s holds the admin role."""
+    others = session.scalar(
+        select(func.count())
+        .select_from(RoleGrant)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.role == "admin", RoleGrant.user_id != user.id, User.deleted_at.is_(None))
+    )
+    if not others:
+        raise LastAdministrator
 
 
 # --- passwords and tokens ---------------------------------------------------------------
@@ -486,6 +502,8 @@ def revoke_role(
     grant = _find_grant(user, role, organisation)
     if grant is None:
         raise RoleNotHeld(role)
+    if role == "admin":
+        _keep_an_administrator(session, user)
     user.roles.remove(grant)
     record(
         session,
@@ -653,11 +671,14 @@ def delete_account(session: Session, user: User, password: str) -> None:
     completions still count once in every aggregate (head counts skip deleted accounts) and
     the branch still places them. Private reflection notes, reset tokens and role grants are
     deleted; every session and remember cookie ends; completions are left untouched.
-    Raises WrongCurrentPassword, changing nothing, when `password` is not the account's.
+    Raises WrongCurrentPassword, changing nothing, when `password` is not the account's, and
+    LastAdministrator when the account is the platform's only administrator's.
     Audited as account.delete, with no personal data.
     """
     if not _verify(user.password_hash, password):
         raise WrongCurrentPassword
+    if user.is_admin:
+        _keep_an_administrator(session, user)
     now = utcnow()
     own_enrolments = select(Enrolment.id).where(Enrolment.user_id == user.id)
     notes = session.execute(delete(Reflection).where(Reflection.enrolment_id.in_(own_enrolments)))

@@ -386,6 +386,13 @@ def delete_account() -> Any:
             services.delete_account(db.session, _me(), form.password.data)
         except services.WrongCurrentPassword:
             form.password.errors.append(_("This is not your password. Your account has not been deleted."))
+        except services.LastAdministrator:
+            form.password.errors.append(
+                _(
+                    "You are the only administrator: give the administrator role to someone else "
+                    "before deleting your account. Your account has not been deleted."
+                )
+            )
         else:
             db.session.commit()
             logout_user()

@@ -106,6 +106,21 @@ def test_grant_and_revoke_focal_point_of_an_organisation(runner, db_session, ken
     ]
 
 
+def test_the_last_administrator_keeps_the_role_until_there_is_another(runner, db_session):
+    UserFactory(email="amina@example.org")
+    UserFactory(email="omar@example.org")
+    db_session.commit()
+    assert runner.invoke(args=["users", "grant", "amina@example.org", "admin"]).exit_code == 0
+    result = runner.invoke(args=["users", "revoke", "amina@example.org", "admin"])
+    assert result.exit_code == 1
+    assert "This is the only administrator: grant the admin role to someone else first." in result.output
+    assert user_by_email(db_session, "amina@example.org").is_admin
+    assert runner.invoke(args=["users", "grant", "omar@example.org", "admin"]).exit_code == 0
+    result = runner.invoke(args=["users", "revoke", "amina@example.org", "admin"])
+    assert result.exit_code == 0, result.output
+    assert not user_by_email(db_session, "amina@example.org").is_admin
+
+
 def test_grant_author(runner, db_session):
     UserFactory(email="amina@example.org")
     db_session.commit()

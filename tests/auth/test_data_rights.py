@@ -306,6 +306,24 @@ def test_delete_with_a_wrong_password_changes_nothing(client, db_session, amina)
     assert client.get("/account").status_code == 200
 
 
+def test_the_only_administrator_cannot_delete_their_account_until_there_is_another(
+    client, db_session, amina, other
+):
+    RoleGrantFactory(user=amina, role="admin")
+    db_session.commit()
+    _login(client)
+    response = _delete(client)
+    assert response.status_code == 422
+    assert "You are the only administrator" in response.get_data(as_text=True)
+    assert user_by_email(db_session, AMINA).deleted_at is None
+    assert client.get("/account").status_code == 200
+    RoleGrantFactory(user=other, role="admin")
+    db_session.commit()
+    assert _delete(client).status_code == 302
+    db_session.expire_all()
+    assert db_session.get(User, amina.id).deleted_at is not None
+
+
 def test_delete_without_the_confirmation_box_changes_nothing(client, db_session, amina):
     _login(client)
     response = _delete(client, confirm=False)
