@@ -113,6 +113,8 @@ def build_world(session: Session) -> World:
     RoleGrantFactory(user=users["focal_b"], role="focal_point", organisation=org_b)
     RoleGrantFactory(user=users["author"], role="author")
     RoleGrantFactory(user=users["admin"], role="admin")
+    # A second administrator, so that the first may delete their own account like anyone else.
+    RoleGrantFactory(user=UserFactory(email="admin-2@example.org", organisation=ifrc), role="admin")
     result = publish_course(session, _complete_course_check())
     course = session.scalars(select(Course).where(Course.slug == result.course_id)).one()
     completion = complete_course(session, users["learner"], course)
