@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +21,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
+from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.db import Database
@@ -177,3 +180,25 @@ def chromium_path() -> str:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         unavailable(f"Chromium not found at {CHROMIUM} (install Debian's chromium package)")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Browser]:
+    """Debian Chromium driven by Playwright (never a downloaded browser), one for the whole run."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@contextmanager
+def served(wsgi: object) -> Iterator[str]:
+    """`wsgi` served by werkzeug in a thread on a free port of 127.0.0.1; yields its base URL."""
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True)  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)

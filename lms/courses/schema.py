@@ -7,7 +7,7 @@ has a stable `id`; ids are unique within a course (options: within their questio
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -171,6 +171,12 @@ Block = Annotated[
     | KnowledgeCheckBlock,
     Field(discriminator="type"),
 ]
+# Every block type, in the order of the union above.
+BLOCK_TYPES: tuple[str, ...] = tuple(
+    value
+    for model in get_args(get_args(Block)[0])
+    for value in get_args(model.model_fields["type"].annotation)
+)
 
 
 class Lesson(Strict):

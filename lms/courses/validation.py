@@ -38,7 +38,7 @@ COURSE_FILE = "course.yaml"
 MODULES_FOLDER = "modules"
 _MODULE_FILE = re.compile(schema.MODULE_FILE_PATTERN)
 _OVERLAY_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)?)\.ya?ml$")
-_BLOCK_TYPES = "text, image, audio, video, callout, key_points, reflection, scenario, knowledge_check"
+_BLOCK_TYPES = ", ".join(schema.BLOCK_TYPES)
 _MARKDOWN_FIELDS = ("body", "transcript", "situation")
 
 

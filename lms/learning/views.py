@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -218,18 +219,40 @@ def _not_saved(slug: str, lesson_id: str, block_id: str) -> WerkzeugResponse:
     return _back_to_block(slug, lesson_id, block_id)
 
 
-@bp.post("/learn/<slug>/<lesson_id>/check/<block_id>")
-@login_required
-def answer_check(slug: str, lesson_id: str, block_id: str) -> str | WerkzeugResponse:
+def _answer(
+    slug: str,
+    lesson_id: str,
+    block_id: str,
+    block_type: str,
+    make_form: Callable[[dict[str, Any], Any], FlaskForm],
+    submit: Callable[[Enrolment, dict[str, Any], FlaskForm], object],
+) -> str | WerkzeugResponse:
+    """Check and store an answer to a knowledge check or a scenario, then go back to the block."""
     course, enrolment = _enrolment_for_player(slug)
     if enrolment is None:
         return _not_started(slug)
-    block = _interactive_block(enrolment, lesson_id, block_id, "knowledge_check")
-    form = forms.knowledge_check_form(services.public_block(block), request.form)
+    block = _interactive_block(enrolment, lesson_id, block_id, block_type)
+    form = make_form(services.public_block(block), request.form)
     if not form.validate():
         return _lesson_page(course, enrolment, lesson_id, submitted={block_id: form})
     try:
-        services.submit_knowledge_check(
+        submit(enrolment, block, form)
+    except (services.InvalidAnswer, services.InvalidSubmission, services.AnswerNotSaved):
+        return _not_saved(slug, lesson_id, block_id)
+    db.session.commit()
+    return _back_to_block(slug, lesson_id, block_id)
+
+
+@bp.post("/learn/<slug>/<lesson_id>/check/<block_id>")
+@login_required
+def answer_check(slug: str, lesson_id: str, block_id: str) -> str | WerkzeugResponse:
+    return _answer(
+        slug,
+        lesson_id,
+        block_id,
+        "knowledge_check",
+        forms.knowledge_check_form,
+        lambda enrolment, block, form: services.submit_knowledge_check(
             db.session,
             current_user,
             enrolment,
@@ -237,25 +260,20 @@ def answer_check(slug: str, lesson_id: str, block_id: str) -> str | WerkzeugResp
             block_id,
             forms.selections(form, block),
             form.submission_id.data,
-        )
-    except (services.InvalidAnswer, services.InvalidSubmission, services.AnswerNotSaved):
-        return _not_saved(slug, lesson_id, block_id)
-    db.session.commit()
-    return _back_to_block(slug, lesson_id, block_id)
+        ),
+    )
 
 
 @bp.post("/learn/<slug>/<lesson_id>/scenario/<block_id>")
 @login_required
 def answer_scenario(slug: str, lesson_id: str, block_id: str) -> str | WerkzeugResponse:
-    course, enrolment = _enrolment_for_player(slug)
-    if enrolment is None:
-        return _not_started(slug)
-    block = _interactive_block(enrolment, lesson_id, block_id, "scenario")
-    form = forms.scenario_form(services.public_block(block), request.form)
-    if not form.validate():
-        return _lesson_page(course, enrolment, lesson_id, submitted={block_id: form})
-    try:
-        services.submit_scenario_choice(
+    return _answer(
+        slug,
+        lesson_id,
+        block_id,
+        "scenario",
+        forms.scenario_form,
+        lambda enrolment, _block, form: services.submit_scenario_choice(
             db.session,
             current_user,
             enrolment,
@@ -263,11 +281,8 @@ def answer_scenario(slug: str, lesson_id: str, block_id: str) -> str | WerkzeugR
             block_id,
             form.choice.data,
             form.submission_id.data,
-        )
-    except (services.InvalidAnswer, services.InvalidSubmission, services.AnswerNotSaved):
-        return _not_saved(slug, lesson_id, block_id)
-    db.session.commit()
-    return _back_to_block(slug, lesson_id, block_id)
+        ),
+    )
 
 
 @bp.post("/learn/<slug>/<lesson_id>/reflection/<block_id>")

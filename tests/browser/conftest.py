@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, sync_playwright
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
-from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.courses.models import Course, CourseVersion
 from lms.courses.services import load_courses
 from lms.orgs.models import Organisation
-from tests.conftest import CHROMIUM_ARGS, ROOT, get_db_of, migrate_to_head
+from tests.conftest import ROOT, get_db_of, migrate_to_head, served
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 COURSE = "basic-pss-intro"
@@ -74,22 +71,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     )
     migrate_to_head(get_db_of(app).engine)
     organisation, version = _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app, app.config["BASE_URL"], organisation, version)
+        with served(app) as url:
+            app.config["BASE_URL"] = url
+            yield LiveServer(app, url, organisation, version)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         get_db_of(app).engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    """Debian Chromium driven by Playwright (never a downloaded browser)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()

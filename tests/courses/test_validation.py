@@ -6,23 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from lms.courses import schema
 from lms.courses.problems import Problems
 from lms.courses.reading import read_yaml
 from lms.courses.validation import check_course
 from tests.courses.conftest import BROKEN, COMPLETE, replace_in
 
 ROOT = Path(__file__).resolve().parents[2]
-BLOCK_TYPES = {
-    "text",
-    "image",
-    "audio",
-    "video",
-    "callout",
-    "key_points",
-    "reflection",
-    "scenario",
-    "knowledge_check",
-}
+# Every type the schema knows: the example course must show each one.
+BLOCK_TYPES = set(schema.BLOCK_TYPES)
 
 # `flask courses validate tests/courses/examples/broken`, one line per problem, in path order
 # (the prefix tests/courses/examples/broken/ left out).

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +15,9 @@ from argon2 import PasswordHasher
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.auth.models import RoleGrant, User
@@ -29,7 +27,7 @@ from lms.db import utcnow
 from lms.extensions import babel
 from lms.learning import services as learning
 from lms.orgs.models import Branch, Organisation
-from tests.conftest import CHROMIUM_ARGS, ROOT, get_db_of, migrate_to_head
+from tests.conftest import ROOT, get_db_of, migrate_to_head, served
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -197,26 +195,13 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     _forget_translations(app)
     migrate_to_head(get_db_of(app).engine)
     code = _seed(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield LiveServer(app, app.config["BASE_URL"], code)
+        with served(app) as url:
+            app.config["BASE_URL"] = url
+            yield LiveServer(app, url, code)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         get_db_of(app).engine.dispose()
         _forget_translations(app)
-
-
-@pytest.fixture(scope="package")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    """Debian Chromium driven by Playwright (never a downloaded browser)."""
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def new_context(browser: Browser, **options) -> BrowserContext:

@@ -8,7 +8,6 @@ the payload raw into a real page on the way to the browser, keeping the header.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,13 +15,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route
 from sqlalchemy.orm import Session
-from werkzeug.serving import make_server
 
 from lms import create_app
 from tests import factories
-from tests.conftest import CHROMIUM_ARGS, get_db_of, migrate_to_head
+from tests.conftest import get_db_of, migrate_to_head, served
 from tests.security.hostile import (
     PAYLOAD,
     HostileWorld,
@@ -82,25 +80,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             session.commit()
         finally:
             factories.bind(None)
-    servers = [make_server("127.0.0.1", 0, wsgi, threaded=True) for wsgi in (app, without_csp(app))]
-    threads = [threading.Thread(target=http.serve_forever, daemon=True) for http in servers]
-    for thread in threads:
-        thread.start()
     try:
-        yield Server(app, *(f"http://127.0.0.1:{http.server_port}" for http in servers), world)
+        with served(app) as url, served(without_csp(app)) as url_without_csp:
+            yield Server(app, url, url_without_csp, world)
     finally:
-        for http, thread in zip(servers, threads, strict=True):
-            http.shutdown()
-            thread.join(timeout=10)
         get_db_of(app).engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass
