@@ -182,9 +182,10 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Browser]:
-    """Debian Chromium driven by Playwright (never a downloaded browser), one for the whole run."""
+    """Debian Chromium driven by Playwright (never a downloaded browser), one per test module:
+    Playwright's event loop must be gone before other tests run their own (asyncio.run)."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield chromium
